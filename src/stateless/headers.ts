@@ -1,0 +1,157 @@
+/**
+ * Ancestor headers of a stateless input: the parent header (for the pre-state root and the
+ * header rules) and the older ancestors `BLOCKHASH` reads. The witness headers must form one
+ * chain ending at the payload's parent; a header is trusted only through that hash chain.
+ */
+import { type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
+import type { Common } from "@ethereumjs/common";
+import { RLP } from "@ethereumjs/rlp";
+import { bytesToBigInt, bytesToHex, equalsBytes } from "@ethereumjs/util";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { commonFor, forksUpTo } from "./chain.ts";
+import type { StatelessFork } from "./ssz.ts";
+
+export class InvalidWitnessHeadersError extends Error {
+  override name = "InvalidWitnessHeadersError";
+  constructor(
+    message: string,
+    readonly reason: "malformed_header" | "missing_parent_header" | "unlinked_header",
+  ) {
+    super(message);
+  }
+}
+
+export class MissingWitnessHeaderError extends Error {
+  override name = "MissingWitnessHeaderError";
+  constructor(readonly blockNumber: bigint) {
+    super(`header of block ${blockNumber} (read by BLOCKHASH) is not in the witness`);
+  }
+}
+
+type RawHeader = { hash: Uint8Array; parentHash: Uint8Array; number: bigint; rlp: Uint8Array };
+
+function decodeRawHeader(rlp: Uint8Array): RawHeader {
+  let fields: unknown;
+  try {
+    fields = RLP.decode(rlp);
+  } catch (err) {
+    throw new InvalidWitnessHeadersError(`header is not valid RLP: ${(err as Error).message}`, "malformed_header");
+  }
+  if (!Array.isArray(fields) || fields.length < 15 || !fields.every((f) => f instanceof Uint8Array)) {
+    throw new InvalidWitnessHeadersError("header is not an RLP list of byte strings", "malformed_header");
+  }
+  const [parentHash, , , , , , , , number] = fields as Uint8Array[];
+  if (parentHash.length !== 32 || number.length > 8) {
+    throw new InvalidWitnessHeadersError("header has a malformed parent hash or number", "malformed_header");
+  }
+  return { hash: keccak_256(rlp), parentHash, number: bytesToBigInt(number), rlp };
+}
+
+/** Decodes the parent with the newest fork layout that fits it (a fork boundary may lie between). */
+function decodeParentHeader(rlp: Uint8Array, chainId: bigint, fork: StatelessFork): BlockHeader {
+  let lastError: unknown;
+  for (const f of forksUpTo(fork)) {
+    try {
+      return createBlockHeaderFromRLP(rlp, { common: commonFor(chainId, f) });
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new InvalidWitnessHeadersError(`parent header does not decode: ${String(lastError)}`, "malformed_header");
+}
+
+export type AncestorHeaders = {
+  parent: BlockHeader;
+  /** Hash of every witnessed ancestor, by block number: what `BLOCKHASH` may return. */
+  hashes: Map<bigint, Uint8Array>;
+  /** The oldest witnessed ancestor's number. */
+  oldest: bigint;
+};
+
+/**
+ * Checks that the witness headers are one contiguous chain ending at `parentHash`, and indexes it.
+ * Order in the witness does not matter.
+ */
+export function verifyAncestorHeaders(
+  headers: Uint8Array[],
+  parentHash: Uint8Array,
+  chainId: bigint,
+  fork: StatelessFork,
+): AncestorHeaders {
+  const byHash = new Map<string, RawHeader>();
+  for (const rlp of headers) {
+    const raw = decodeRawHeader(rlp);
+    byHash.set(bytesToHex(raw.hash), raw);
+  }
+  const parentRaw = byHash.get(bytesToHex(parentHash));
+  if (parentRaw === undefined) {
+    throw new InvalidWitnessHeadersError(
+      `parent header ${bytesToHex(parentHash)} is not in the witness`,
+      "missing_parent_header",
+    );
+  }
+  const parent = decodeParentHeader(parentRaw.rlp, chainId, fork);
+  const hashes = new Map<bigint, Uint8Array>();
+  let current: RawHeader | undefined = parentRaw;
+  let oldest = parentRaw.number;
+  const linked = new Set<string>();
+  while (current !== undefined) {
+    linked.add(bytesToHex(current.hash));
+    hashes.set(current.number, current.hash);
+    oldest = current.number;
+    const next = byHash.get(bytesToHex(current.parentHash));
+    if (next !== undefined && next.number + 1n !== current.number) {
+      throw new InvalidWitnessHeadersError(`header ${bytesToHex(next.hash)} has a wrong number`, "unlinked_header");
+    }
+    current = next;
+  }
+  if (linked.size !== byHash.size) {
+    throw new InvalidWitnessHeadersError(
+      "witness headers do not form one contiguous chain ending at the parent",
+      "unlinked_header",
+    );
+  }
+  return { parent, hashes, oldest };
+}
+
+/** The block hash `BLOCKHASH` returns, served from the verified chain only (fail closed). */
+export function ancestorHash(ancestors: AncestorHeaders, blockNumber: bigint): Uint8Array {
+  const hash = ancestors.hashes.get(blockNumber);
+  if (hash === undefined) throw new MissingWitnessHeaderError(blockNumber);
+  return hash;
+}
+
+export class InvalidHeaderError extends Error {
+  override name = "InvalidHeaderError";
+}
+
+/**
+ * The header rules that depend on the parent (execution-specs `validate_header`): number,
+ * timestamp, gas limit bounds, gas used, base fee (EIP-1559) and excess blob gas (EIP-4844/7918).
+ */
+export function validateHeader(header: BlockHeader, parent: BlockHeader): void {
+  const fail = (what: string) => {
+    throw new InvalidHeaderError(`invalid header: ${what}`);
+  };
+  if (!equalsBytes(header.parentHash, parent.hash())) fail("parent hash does not match the parent header");
+  if (header.number !== parent.number + 1n) fail(`number ${header.number} does not follow ${parent.number}`);
+  if (header.timestamp <= parent.timestamp) fail("timestamp is not greater than the parent's");
+  if (header.gasUsed > header.gasLimit) fail("gas used exceeds the gas limit");
+  if (header.gasLimit >= 2n ** 63n) fail("gas limit is not below 2^63");
+  try {
+    header.validateGasLimit(parent);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const common = header.common;
+  if (common.isActivatedEIP(1559)) {
+    const expected = parent.common.isActivatedEIP(1559)
+      ? parent.calcNextBaseFee()
+      : common.param("initialBaseFee");
+    if (header.baseFeePerGas !== expected) fail(`base fee ${header.baseFeePerGas}, expected ${expected}`);
+  }
+  if (common.isActivatedEIP(4844)) {
+    const expected = parent.common.isActivatedEIP(4844) ? parent.calcNextExcessBlobGas(common) : 0n;
+    if (header.excessBlobGas !== expected) fail(`excess blob gas ${header.excessBlobGas}, expected ${expected}`);
+  }
+}

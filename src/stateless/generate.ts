@@ -8,11 +8,11 @@
 import type { Block, BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { type Address, bytesToHex, type CLRequest, type CLRequestType } from "@ethereumjs/util";
-import { type RunBlockResult, runBlock } from "@ethereumjs/vm";
+import type { RunBlockResult } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ExecutionWitnessValue } from "./ssz.ts";
 import { FailClosedStateManager, createStateManager } from "./state-manager.ts";
-import { createBlockVM } from "./vm.ts";
+import { createBlockVM, runBlockChecked } from "./vm.ts";
 import { RecordingDB } from "./witness-db.ts";
 
 /** A witness plus the `keys` list of `debug_executionWitness`: preimages of the trie keys read. */
@@ -92,7 +92,7 @@ export async function generateExecutionWitness(
   let result: RunBlockResult | undefined;
   let error: unknown;
   try {
-    result = await runBlock(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
+    result = await runBlockChecked(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
   } catch (err) {
     error = err;
   }

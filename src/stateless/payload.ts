@@ -100,8 +100,12 @@ export async function newPayloadRequestToBlock(
     blobGasUsed: payload.blobGasUsed,
     excessBlobGas: payload.excessBlobGas,
     parentBeaconBlockRoot: request.parentBeaconBlockRoot,
-    requestsHash: computeRequestsHash(request.executionRequests),
   };
+  if (common.isActivatedEIP(7685)) {
+    header.requestsHash = computeRequestsHash(request.executionRequests);
+  } else if (request.executionRequests.length > 0) {
+    throw new InvalidPayloadError("execution requests before Prague", "invalid_execution_requests");
+  }
   if (isAmsterdamLayout(fork)) {
     header.blockAccessListHash = keccak_256(payload.blockAccessList ?? new Uint8Array());
     header.slotNumber = payload.slotNumber ?? 0n;

@@ -153,6 +153,7 @@ export type NewPayloadRequest = {
 
 /** Forks whose payloads the stateless schema can carry, with their execution-specs `ProtocolFork` index. */
 export const PROTOCOL_FORKS = {
+  cancun: 0x10,
   prague: 0x11,
   osaka: 0x12,
   bpo1: 0x13,

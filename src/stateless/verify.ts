@@ -6,8 +6,13 @@
  * The function never throws on bad input: any failure is an invalid result with a named reason.
  */
 import type { Block } from "@ethereumjs/block";
-import { bytesToHex, equalsBytes } from "@ethereumjs/util";
-import { runBlock } from "@ethereumjs/vm";
+import {
+  type BlockLevelAccessList,
+  bytesToHex,
+  createBlockLevelAccessListFromRLP,
+  equalsBytes,
+  validateBlockAccessListStructure,
+} from "@ethereumjs/util";
 import { commonFor } from "./chain.ts";
 import {
   type AncestorHeaders,
@@ -21,7 +26,7 @@ import {
 import { InvalidPayloadError, newPayloadRequestToBlock } from "./payload.ts";
 import { hashNewPayloadRequest, type StatelessInput } from "./ssz.ts";
 import { createStateManager } from "./state-manager.ts";
-import { createBlockVM } from "./vm.ts";
+import { createBlockVM, runBlockChecked, SystemContractError } from "./vm.ts";
 import { indexWitness, MissingWitnessCodeError, MissingWitnessNodeError, WitnessDB } from "./witness-db.ts";
 
 export type InvalidReason =
@@ -41,6 +46,7 @@ export type InvalidReason =
   | "invalid_gas_used"
   | "invalid_requests_hash"
   | "invalid_block_access_list"
+  | "invalid_system_call"
   | "l2_blob_transaction"
   | "l2_withdrawals"
   | "l2_execution_requests"
@@ -134,6 +140,22 @@ function checkPublicKeys(block: Block, publicKeys: Uint8Array[]): void {
   });
 }
 
+/**
+ * Decodes the payload's block access list. ethereumjs' decoder assumes RLP of the right shape
+ * and fails with TypeErrors on anything else (which would read as `internal_error`), so any
+ * failure to decode it is mapped here to the reason it stands for.
+ */
+function parseBlockAccessList(bytes: Uint8Array): BlockLevelAccessList {
+  try {
+    const bal = createBlockLevelAccessListFromRLP(bytes);
+    validateBlockAccessListStructure(bal);
+    bal.hash(); // re-encodes it, which fails on values of the wrong type
+    return bal;
+  } catch (err) {
+    throw new InvalidInputError(`malformed block access list: ${(err as Error).message}`, "invalid_block_access_list");
+  }
+}
+
 /** Maps ethereumjs' block-execution errors to named reasons. */
 function reasonOfExecutionError(message: string): InvalidReason {
   if (message.includes("invalid block stateRoot")) return "invalid_state_root";
@@ -157,6 +179,7 @@ function classify(err: unknown): { reason: InvalidReason; message: string } {
   if (err instanceof MissingWitnessCodeError) return { reason: "missing_witness_code", message };
   if (err instanceof MissingWitnessHeaderError) return { reason: "missing_witness_header", message };
   if (err instanceof InvalidHeaderError) return { reason: "invalid_header", message };
+  if (err instanceof SystemContractError) return { reason: "invalid_system_call", message };
   if (err instanceof RangeError || err instanceof TypeError) return { reason: "internal_error", message };
   return { reason: reasonOfExecutionError(message), message };
 }
@@ -183,11 +206,13 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
   const blockchain = new WitnessBlockchain(ancestors);
   const vm = await createBlockVM(common, stateManager, blockchain);
   const blockAccessList = newPayloadRequest.executionPayload.blockAccessList;
-  const result = await runBlock(vm, {
+  const result = await runBlockChecked(vm, {
     block,
     skipHeaderValidation: true,
     skipBlockValidation: true,
-    ...(common.isActivatedEIP(7928) && blockAccessList !== undefined ? { blockAccessList } : {}),
+    ...(common.isActivatedEIP(7928) && blockAccessList !== undefined
+      ? { blockAccessList: parseBlockAccessList(blockAccessList) }
+      : {}),
   });
 
   if (options.rejectUnusedWitness === true) {

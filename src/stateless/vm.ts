@@ -3,10 +3,10 @@
  * read exactly the same state.
  */
 import type { Common } from "@ethereumjs/common";
-import { type EVMMockBlockchainInterface, getOpcodesForHF, paramsEVM } from "@ethereumjs/evm";
+import { type EVMMockBlockchainInterface, type EVMResult, getOpcodesForHF, type Message, paramsEVM } from "@ethereumjs/evm";
 import type { StateManagerInterface } from "@ethereumjs/common";
-import { bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
-import { createVM, type VM } from "@ethereumjs/vm";
+import { type Address, bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
+import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } from "@ethereumjs/vm";
 
 const EXTCODEHASH = 0x3f;
 
@@ -34,6 +34,57 @@ function extcodehashWithoutCodeRead(common: Common) {
       runState.stack.push(hash);
     },
   };
+}
+
+export class SystemContractError extends Error {
+  override name = "SystemContractError";
+}
+
+function requestPredeploys(common: Common): Address[] {
+  const params = [
+    common.isActivatedEIP(7002) ? "withdrawalRequestPredeployAddress" : undefined,
+    common.isActivatedEIP(7251) ? "consolidationRequestPredeployAddress" : undefined,
+  ];
+  return params.filter((p) => p !== undefined).map((p) => createAddressFromBigInt(common.param(p)));
+}
+
+/**
+ * Runs a block, then applies the EIP-7002 / EIP-7251 rule ethereumjs leaves out: the
+ * end-of-block system calls to the request predeploys are checked — a predeploy without code,
+ * or a call to it that fails, makes the block invalid (ethereumjs reads both as "no requests").
+ * The code check reads only what the system call itself read, so witnesses stay the same.
+ */
+export async function runBlockChecked(vm: VM, opts: RunBlockOpts): Promise<RunBlockResult> {
+  const predeploys = requestPredeploys(vm.common);
+  if (predeploys.length === 0) return runBlock(vm, opts);
+  const systemAddress = createAddressFromBigInt(vm.common.param("systemAddress")).toString();
+  const failures: string[] = [];
+  let systemCall: Message | undefined;
+  const before = (m: Message) => {
+    const isRequestCall = m.depth === 0 && m.caller.toString() === systemAddress;
+    systemCall = isRequestCall && predeploys.some((p) => m.to?.equals(p)) ? m : undefined;
+  };
+  const after = (r: EVMResult) => {
+    if (systemCall !== undefined && r.execResult.exceptionError !== undefined) {
+      failures.push(`system contract call failed: ${systemCall.to} (${r.execResult.exceptionError.error})`);
+    }
+    systemCall = undefined;
+  };
+  vm.evm.events?.on("beforeMessage", before);
+  vm.evm.events?.on("afterMessage", after);
+  try {
+    const result = await runBlock(vm, opts);
+    if (failures.length > 0) throw new SystemContractError(failures[0]);
+    for (const predeploy of predeploys) {
+      if ((await vm.stateManager.getCode(predeploy)).length === 0) {
+        throw new SystemContractError(`system contract empty: no code at ${predeploy}`);
+      }
+    }
+    return result;
+  } finally {
+    vm.evm.events?.off("beforeMessage", before);
+    vm.evm.events?.off("afterMessage", after);
+  }
 }
 
 export async function createBlockVM(

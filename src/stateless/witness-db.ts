@@ -55,11 +55,12 @@ function missingEntryError(keyHex: string): Error {
  * verifier can tell whether the witness carried data execution did not need.
  */
 export class WitnessDB implements DB<string, Uint8Array> {
-  readonly used = new Set<string>();
-
   constructor(
     readonly entries: Map<string, Uint8Array>,
     private readonly overlay = new Map<string, Uint8Array>(),
+    // Shared with shallow copies: ethereumjs reads every storage trie through a copy of the
+    // account trie's DB, and those reads count as used too.
+    readonly used = new Set<string>(),
   ) {}
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -95,7 +96,7 @@ export class WitnessDB implements DB<string, Uint8Array> {
   }
 
   shallowCopy(): DB<string, Uint8Array> {
-    return new WitnessDB(this.entries, this.overlay);
+    return new WitnessDB(this.entries, this.overlay, this.used);
   }
 
   async open(): Promise<void> {}

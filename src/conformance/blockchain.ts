@@ -12,7 +12,13 @@ import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/
 import { blockToNewPayloadRequest } from "../stateless/payload.ts";
 import { decodeStatelessInput, encodeStatelessInput, type StatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
-import { type BlockchainTest, buildGenesisState, chainIdOf, type FixtureBlock, forkScheduleOf } from "./fixtures.ts";
+import {
+  type BlockchainTest,
+  buildGenesisState,
+  chainIdOf,
+  type FixtureBlock,
+  forkScheduleOf,
+} from "./fixtures.ts";
 
 export type TestOutcome =
   | { status: "passed"; blocks: number }
@@ -29,7 +35,11 @@ function timestampOfBlockRlp(rlp: Uint8Array): bigint {
 type Chain = { nodes: Map<string, Uint8Array>; head: BlockHeader; headers: Map<bigint, Uint8Array> };
 
 /** Verifies one fixture block statelessly; returns an error string, or undefined when it behaves as the fixture says. */
-async function checkBlock(test: BlockchainTest, fixtureBlock: FixtureBlock, chain: Chain): Promise<string | undefined> {
+async function checkBlock(
+  test: BlockchainTest,
+  fixtureBlock: FixtureBlock,
+  chain: Chain,
+): Promise<string | undefined> {
   const expectInvalid = fixtureBlock.expectException !== undefined;
   const rlp = hexToBytes(fixtureBlock.rlp as `0x${string}`);
   const { fork } = forkScheduleOf(test.network)(timestampOfBlockRlp(rlp));
@@ -102,7 +112,10 @@ export async function runBlockchainTest(test: BlockchainTest): Promise<TestOutco
   });
   const { nodes, stateRoot } = await buildGenesisState(test.pre, commonFor(chainId, genesisFork));
   if (!equalsBytes(stateRoot, genesisBlock.header.stateRoot)) {
-    return { status: "failed", reason: `genesis state root ${bytesToHex(stateRoot)} differs from the fixture's` };
+    return {
+      status: "failed",
+      reason: `genesis state root ${bytesToHex(stateRoot)} differs from the fixture's`,
+    };
   }
   const chain: Chain = {
     nodes,
@@ -114,7 +127,10 @@ export async function runBlockchainTest(test: BlockchainTest): Promise<TestOutco
     if (error !== undefined) return { status: "failed", reason: error };
   }
   if (bytesToHex(chain.head.hash()) !== test.lastblockhash) {
-    return { status: "failed", reason: `head ${bytesToHex(chain.head.hash())} is not the fixture's lastblockhash` };
+    return {
+      status: "failed",
+      reason: `head ${bytesToHex(chain.head.hash())} is not the fixture's lastblockhash`,
+    };
   }
   return { status: "passed", blocks: test.blocks.length };
 }

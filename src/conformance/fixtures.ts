@@ -97,7 +97,11 @@ export async function buildGenesisState(pre: Record<string, FixtureAccount>, com
     if (code.length > 0) await sm.putCode(address, code);
     for (const [slot, value] of Object.entries(account.storage)) {
       if (BigInt(value) === 0n) continue;
-      await sm.putStorage(address, setLengthLeft(bigIntToBytes(BigInt(slot)), 32), bigIntToUnpaddedBytes(BigInt(value)));
+      await sm.putStorage(
+        address,
+        setLengthLeft(bigIntToBytes(BigInt(slot)), 32),
+        bigIntToUnpaddedBytes(BigInt(value)),
+      );
     }
   }
   return { nodes, stateRoot: await sm.getStateRoot() };

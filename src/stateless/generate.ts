@@ -11,7 +11,7 @@ import { type Address, bytesToHex, type CLRequest, type CLRequestType } from "@e
 import type { RunBlockResult } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { ExecutionWitnessValue } from "./ssz.ts";
-import { FailClosedStateManager, createStateManager } from "./state-manager.ts";
+import { createStateManager, FailClosedStateManager } from "./state-manager.ts";
 import { createBlockVM, runBlockChecked } from "./vm.ts";
 import { RecordingDB } from "./witness-db.ts";
 

@@ -35,7 +35,10 @@ function decodeRawHeader(rlp: Uint8Array): RawHeader {
   try {
     fields = RLP.decode(rlp);
   } catch (err) {
-    throw new InvalidWitnessHeadersError(`header is not valid RLP: ${(err as Error).message}`, "malformed_header");
+    throw new InvalidWitnessHeadersError(
+      `header is not valid RLP: ${(err as Error).message}`,
+      "malformed_header",
+    );
   }
   if (!Array.isArray(fields) || fields.length < 15 || !fields.every((f) => f instanceof Uint8Array)) {
     throw new InvalidWitnessHeadersError("header is not an RLP list of byte strings", "malformed_header");
@@ -57,7 +60,10 @@ function decodeParentHeader(rlp: Uint8Array, chainId: bigint, fork: StatelessFor
       lastError = err;
     }
   }
-  throw new InvalidWitnessHeadersError(`parent header does not decode: ${String(lastError)}`, "malformed_header");
+  throw new InvalidWitnessHeadersError(
+    `parent header does not decode: ${String(lastError)}`,
+    "malformed_header",
+  );
 }
 
 export type AncestorHeaders = {
@@ -69,8 +75,8 @@ export type AncestorHeaders = {
 };
 
 /**
- * Checks that the witness headers are one contiguous chain ending at `parentHash`, and indexes it.
- * Order in the witness does not matter.
+ * Checks that the witness headers are one contiguous chain in ascending order — each header
+ * the parent of the next — ending at `parentHash`, and indexes it by block number.
  */
 export function verifyAncestorHeaders(
   headers: Uint8Array[],
@@ -78,40 +84,32 @@ export function verifyAncestorHeaders(
   chainId: bigint,
   fork: StatelessFork,
 ): AncestorHeaders {
-  const byHash = new Map<string, RawHeader>();
-  for (const rlp of headers) {
-    const raw = decodeRawHeader(rlp);
-    byHash.set(bytesToHex(raw.hash), raw);
-  }
-  const parentRaw = byHash.get(bytesToHex(parentHash));
-  if (parentRaw === undefined) {
+  const chain = headers.map(decodeRawHeader);
+  const parentRaw = chain.at(-1);
+  if (parentRaw === undefined || !equalsBytes(parentRaw.hash, parentHash)) {
+    const parentWitnessed = chain.some((h) => equalsBytes(h.hash, parentHash));
     throw new InvalidWitnessHeadersError(
-      `parent header ${bytesToHex(parentHash)} is not in the witness`,
-      "missing_parent_header",
+      parentWitnessed
+        ? "witness headers must end with the parent header"
+        : `parent header ${bytesToHex(parentHash)} is not in the witness`,
+      parentWitnessed ? "unlinked_header" : "missing_parent_header",
     );
   }
-  const parent = decodeParentHeader(parentRaw.rlp, chainId, fork);
   const hashes = new Map<bigint, Uint8Array>();
-  let current: RawHeader | undefined = parentRaw;
-  let oldest = parentRaw.number;
-  const linked = new Set<string>();
-  while (current !== undefined) {
-    linked.add(bytesToHex(current.hash));
-    hashes.set(current.number, current.hash);
-    oldest = current.number;
-    const next = byHash.get(bytesToHex(current.parentHash));
-    if (next !== undefined && next.number + 1n !== current.number) {
-      throw new InvalidWitnessHeadersError(`header ${bytesToHex(next.hash)} has a wrong number`, "unlinked_header");
+  for (const [i, header] of chain.entries()) {
+    const previous = chain[i - 1];
+    if (
+      previous !== undefined &&
+      (!equalsBytes(header.parentHash, previous.hash) || header.number !== previous.number + 1n)
+    ) {
+      throw new InvalidWitnessHeadersError(
+        `witness header ${i} (block ${header.number}) is not the child of header ${i - 1}`,
+        "unlinked_header",
+      );
     }
-    current = next;
+    hashes.set(header.number, header.hash);
   }
-  if (linked.size !== byHash.size) {
-    throw new InvalidWitnessHeadersError(
-      "witness headers do not form one contiguous chain ending at the parent",
-      "unlinked_header",
-    );
-  }
-  return { parent, hashes, oldest };
+  return { parent: decodeParentHeader(parentRaw.rlp, chainId, fork), hashes, oldest: chain[0].number };
 }
 
 /** The block hash `BLOCKHASH` returns, served from the verified chain only (fail closed). */
@@ -152,6 +150,7 @@ export function validateHeader(header: BlockHeader, parent: BlockHeader): void {
   }
   if (common.isActivatedEIP(4844)) {
     const expected = parent.common.isActivatedEIP(4844) ? parent.calcNextExcessBlobGas(common) : 0n;
-    if (header.excessBlobGas !== expected) fail(`excess blob gas ${header.excessBlobGas}, expected ${expected}`);
+    if (header.excessBlobGas !== expected)
+      fail(`excess blob gas ${header.excessBlobGas}, expected ${expected}`);
   }
 }

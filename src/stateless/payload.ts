@@ -13,10 +13,22 @@ import {
 import type { Common } from "@ethereumjs/common";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { createTxFromRLP, isBlob4844Tx, type TypedTransaction } from "@ethereumjs/tx";
-import { bytesToHex, concatBytes, createWithdrawal, equalsBytes, hexToBytes, KECCAK256_RLP_ARRAY } from "@ethereumjs/util";
+import {
+  bytesToHex,
+  concatBytes,
+  createWithdrawal,
+  equalsBytes,
+  hexToBytes,
+  KECCAK256_RLP_ARRAY,
+} from "@ethereumjs/util";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type ExecutionPayload, isAmsterdamLayout, type NewPayloadRequest, type StatelessFork } from "./ssz.ts";
+import {
+  type ExecutionPayload,
+  isAmsterdamLayout,
+  type NewPayloadRequest,
+  type StatelessFork,
+} from "./ssz.ts";
 
 export class InvalidPayloadError extends Error {
   override name = "InvalidPayloadError";
@@ -43,7 +55,10 @@ function checkExecutionRequests(requests: Uint8Array[]): void {
   for (const request of requests) {
     // A request is `type || data`; empty data must be left out, and types appear once, ascending.
     if (request.length <= 1 || request[0] <= previousType) {
-      throw new InvalidPayloadError("execution requests must be non-empty and ordered by type", "invalid_execution_requests");
+      throw new InvalidPayloadError(
+        "execution requests must be non-empty and ordered by type",
+        "invalid_execution_requests",
+      );
     }
     previousType = request[0];
   }
@@ -71,12 +86,17 @@ export async function newPayloadRequestToBlock(
   const payload = request.executionPayload;
   checkExecutionRequests(request.executionRequests);
   const transactions = decodeTransactions(payload.transactions, common);
-  const blobHashes = transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : []));
+  const blobHashes = transactions.flatMap((tx) =>
+    isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : [],
+  );
   if (
     blobHashes.length !== request.versionedHashes.length ||
     !blobHashes.every((h, i) => equalsBytes(h, request.versionedHashes[i]))
   ) {
-    throw new InvalidPayloadError("versioned hashes do not match the blob transactions", "invalid_versioned_hashes");
+    throw new InvalidPayloadError(
+      "versioned hashes do not match the blob transactions",
+      "invalid_versioned_hashes",
+    );
   }
   const withdrawals = payload.withdrawals.map((w) => createWithdrawal(w));
   const header: HeaderData = {
@@ -114,7 +134,10 @@ export async function newPayloadRequestToBlock(
   try {
     block = createBlock({ header, transactions, withdrawals }, { common });
   } catch (err) {
-    throw new InvalidPayloadError(`payload fields are invalid: ${(err as Error).message}`, "invalid_payload_fields");
+    throw new InvalidPayloadError(
+      `payload fields are invalid: ${(err as Error).message}`,
+      "invalid_payload_fields",
+    );
   }
   if (!equalsBytes(block.hash(), payload.blockHash)) {
     throw new InvalidPayloadError(
@@ -162,7 +185,9 @@ export function blockToNewPayloadRequest(
   }
   return {
     executionPayload,
-    versionedHashes: block.transactions.flatMap((tx) => (isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : [])),
+    versionedHashes: block.transactions.flatMap((tx) =>
+      isBlob4844Tx(tx) ? tx.blobVersionedHashes.map((h) => hexToBytes(h)) : [],
+    ),
     parentBeaconBlockRoot: h.parentBeaconBlockRoot ?? new Uint8Array(32),
     executionRequests,
   };

@@ -63,7 +63,10 @@ const payloadFieldsV3 = {
   extraData: new ByteListType(MAX_EXTRA_DATA_BYTES),
   baseFeePerGas: Uint256,
   blockHash: Bytes32,
-  transactions: new ListCompositeType(new ByteListType(MAX_BYTES_PER_TRANSACTION), MAX_TRANSACTIONS_PER_PAYLOAD),
+  transactions: new ListCompositeType(
+    new ByteListType(MAX_BYTES_PER_TRANSACTION),
+    MAX_TRANSACTIONS_PER_PAYLOAD,
+  ),
   withdrawals: new ListCompositeType(Withdrawal, MAX_WITHDRAWALS_PER_PAYLOAD),
   blobGasUsed: Uint64,
   excessBlobGas: Uint64,
@@ -82,7 +85,10 @@ const requestFields = {
   versionedHashes: new ListCompositeType(Bytes32, MAX_BLOB_COMMITMENTS_PER_BLOCK),
   parentBeaconBlockRoot: Bytes32,
   // Requests travel as opaque `request_type || request_data` byte strings, in order (EIP-7685).
-  executionRequests: new ListCompositeType(new ByteListType(MAX_BYTES_PER_EXECUTION_REQUEST), MAX_EXECUTION_REQUESTS),
+  executionRequests: new ListCompositeType(
+    new ByteListType(MAX_BYTES_PER_EXECUTION_REQUEST),
+    MAX_EXECUTION_REQUESTS,
+  ),
 };
 
 export const NewPayloadRequestV3 = new ContainerType(
@@ -124,7 +130,12 @@ export const StatelessInputV3 = new ContainerType(
 );
 
 export const StatelessInputAmsterdam = new ContainerType(
-  { newPayloadRequest: NewPayloadRequestAmsterdam, witness: ExecutionWitness, chainConfig: ChainConfig, publicKeys },
+  {
+    newPayloadRequest: NewPayloadRequestAmsterdam,
+    witness: ExecutionWitness,
+    chainConfig: ChainConfig,
+    publicKeys,
+  },
   { typeName: "StatelessInputAmsterdam" },
 );
 
@@ -269,7 +280,12 @@ export function decodeStatelessInput(bytes: Uint8Array): StatelessInput {
 /** `hash_tree_root(new_payload_request)`: the payload's identity in proofs and in `EXECUTE`'s output. */
 export function hashNewPayloadRequest(request: NewPayloadRequest, fork: StatelessFork): Uint8Array {
   const { newPayloadRequest } = toSszValue(
-    { newPayloadRequest: request, witness: { state: [], codes: [], headers: [] }, chainConfig: { chainId: 0n }, publicKeys: [] },
+    {
+      newPayloadRequest: request,
+      witness: { state: [], codes: [], headers: [] },
+      chainConfig: { chainId: 0n },
+      publicKeys: [],
+    },
     fork,
   );
   // biome-ignore lint/suspicious/noExplicitAny: the value matches the type chosen for this fork

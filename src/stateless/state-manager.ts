@@ -15,7 +15,11 @@ export class FailClosedStateManager extends MerkleStateManager {
    * missing from the witness, during an SSTORE) escapes as an unhandled rejection and the
    * caller's promise never settles. This version awaits every step and lets errors propagate.
    */
-  override async _modifyContractStorage(address: Address, account: Account, modifyTrie: ModifyTrie): Promise<void> {
+  override async _modifyContractStorage(
+    address: Address,
+    account: Account,
+    modifyTrie: ModifyTrie,
+  ): Promise<void> {
     const storageTrie = this._getStorageTrie(address, account);
     let finished: Promise<void> | undefined;
     await modifyTrie(storageTrie, () => {
@@ -36,7 +40,12 @@ export function createStateManager<T extends FailClosedStateManager = FailClosed
   common: Common,
   Kind: new (opts: { trie: MerklePatriciaTrie; common: Common }) => T = FailClosedStateManager as never,
 ): T {
-  const trie = new MerklePatriciaTrie({ db, useKeyHashing: true, common, valueEncoding: ValueEncoding.Bytes });
+  const trie = new MerklePatriciaTrie({
+    db,
+    useKeyHashing: true,
+    common,
+    valueEncoding: ValueEncoding.Bytes,
+  });
   trie.root(stateRoot);
   return new Kind({ trie, common });
 }

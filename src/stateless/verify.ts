@@ -136,7 +136,11 @@ function checkPublicKeys(block: Block, publicKeys: Uint8Array[]): void {
     const key = publicKeys[i];
     const recovered = tx.getSenderPublicKey();
     const matches = key.length === 65 && key[0] === 0x04 && equalsBytes(key.subarray(1), recovered);
-    if (!matches) throw new InvalidInputError(`public key ${i} is not the signer of its transaction`, "invalid_public_keys");
+    if (!matches)
+      throw new InvalidInputError(
+        `public key ${i} is not the signer of its transaction`,
+        "invalid_public_keys",
+      );
   });
 }
 
@@ -152,7 +156,10 @@ function parseBlockAccessList(bytes: Uint8Array): BlockLevelAccessList {
     bal.hash(); // re-encodes it, which fails on values of the wrong type
     return bal;
   } catch (err) {
-    throw new InvalidInputError(`malformed block access list: ${(err as Error).message}`, "invalid_block_access_list");
+    throw new InvalidInputError(
+      `malformed block access list: ${(err as Error).message}`,
+      "invalid_block_access_list",
+    );
   }
 }
 
@@ -164,7 +171,11 @@ function reasonOfExecutionError(message: string): InvalidReason {
   if (message.includes("invalid gasUsed")) return "invalid_gas_used";
   if (message.includes("invalid requestsHash")) return "invalid_requests_hash";
   if (message.includes("block access list")) return "invalid_block_access_list";
-  if (message.includes("invalid transactions") || message.includes("tx ") || message.includes("transaction")) {
+  if (
+    message.includes("invalid transactions") ||
+    message.includes("tx ") ||
+    message.includes("transaction")
+  ) {
     return "invalid_transaction";
   }
   return "invalid_block";

@@ -2,9 +2,14 @@
  * The ethereumjs VM both witness generation and stateless verification run, so that the two
  * read exactly the same state.
  */
-import type { Common } from "@ethereumjs/common";
-import { type EVMMockBlockchainInterface, type EVMResult, getOpcodesForHF, type Message, paramsEVM } from "@ethereumjs/evm";
-import type { StateManagerInterface } from "@ethereumjs/common";
+import type { Common, StateManagerInterface } from "@ethereumjs/common";
+import {
+  type EVMMockBlockchainInterface,
+  type EVMResult,
+  getOpcodesForHF,
+  type Message,
+  paramsEVM,
+} from "@ethereumjs/evm";
 import { type Address, bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
 import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } from "@ethereumjs/vm";
 

@@ -1,0 +1,102 @@
+/**
+ * `nrx`: the project's command line.
+ */
+import { readFileSync } from "node:fs";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { decodeStatelessInput, StatelessInputDecodeError } from "../stateless/ssz.ts";
+import { describeVerification, verifyStatelessNewPayload } from "../stateless/verify.ts";
+
+const USAGE = `nrx <command> [options]
+
+commands:
+  demo                      build a block of ETH and ERC-20 transfers, witness it, verify it statelessly
+  verify FILE [--l2]        verify a schema-prefixed StatelessInput (binary file, or 0x-hex text)
+  conformance [DIR...]      run EEST blockchain tests through the stateless path
+                            (default: ../shared/fixtures prague, osaka and zkevm folders)
+      --filter TEXT         only fixture files whose path contains TEXT
+  bench stateless           stateless verification benchmark against stateful ethereumjs
+  fuzz [--iterations N] [--seed S]   mutation fuzzing of the stateless verifier
+  help                      this text`;
+
+function readInputFile(path: string): Uint8Array {
+  const raw = readFileSync(path);
+  const text = raw.toString("utf8").trim();
+  return /^0x[0-9a-fA-F]*$/.test(text) ? hexToBytes(text as `0x${string}`) : new Uint8Array(raw);
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  const file = args.find((a) => !a.startsWith("--"));
+  if (file === undefined) {
+    console.error("usage: nrx verify FILE [--l2]");
+    return 2;
+  }
+  try {
+    const input = decodeStatelessInput(readInputFile(file));
+    const l2 = args.includes("--l2");
+    const result = await verifyStatelessNewPayload(input, { l2Constraints: l2, rejectUnusedWitness: l2 });
+    console.log(
+      `fork ${input.fork}, chain ${input.chainConfig.chainId}, request root ${bytesToHex(result.newPayloadRequestRoot)}`,
+    );
+    console.log(describeVerification(result));
+    return result.successfulValidation ? 0 : 1;
+  } catch (err) {
+    if (err instanceof StatelessInputDecodeError) {
+      console.error(`undecodable input (${err.reason}): ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function fuzzCommand(args: string[]): Promise<number> {
+  const { fuzzStatelessVerifier } = await import("../stateless/fuzz.ts");
+  const value = (flag: string, fallback: number) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : fallback;
+  };
+  const iterations = value("--iterations", 100_000);
+  const report = await fuzzStatelessVerifier({
+    iterations,
+    seed: value("--seed", Date.now() % 2 ** 31),
+    onProgress: (done) => process.stderr.write(`\r  ${done}/${iterations} mutants`),
+  });
+  process.stderr.write("\n");
+  console.log(report);
+  return report.crashes.length === 0 && report.falseAccepts.length === 0 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case "demo": {
+      const { runDemo } = await import("./demo.ts");
+      await runDemo(args);
+      return 0;
+    }
+    case "verify":
+      return verifyCommand(args);
+    case "conformance": {
+      const { runConformance } = await import("../conformance/run.ts");
+      return runConformance(args);
+    }
+    case "bench": {
+      if (args[0] !== "stateless") {
+        console.error("usage: nrx bench stateless [--json FILE]");
+        return 2;
+      }
+      const { runStatelessBench } = await import("../bench/stateless.ts");
+      await runStatelessBench(args.slice(1));
+      return 0;
+    }
+    case "fuzz":
+      return fuzzCommand(args);
+    case undefined:
+    case "help":
+    case "--help":
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -4,7 +4,6 @@
  * chain ending at the payload's parent; a header is trusted only through that hash chain.
  */
 import { type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
-import type { Common } from "@ethereumjs/common";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, bytesToHex, equalsBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";

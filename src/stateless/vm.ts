@@ -98,10 +98,19 @@ export async function createBlockVM(
   blockchain: EVMMockBlockchainInterface,
 ): Promise<VM> {
   if (common.isActivatedEIP(3540)) throw new Error("EOF forks are not supported");
-  return createVM({
+  const listening = new Set(common.events.listeners("hardforkChanged"));
+  const vm = await createVM({
     common,
     stateManager,
     blockchain,
     evmOpts: { customOpcodes: [extcodehashWithoutCodeRead(common)] },
   });
+  // The EVM subscribes to `hardforkChanged` on the Common. The Commons of `commonFor` are shared
+  // and never change hardfork, so that listener is useless and would keep every VM, with its
+  // state and witness, alive for as long as the Common: drop it.
+  for (const listener of common.events.listeners("hardforkChanged")) {
+    if (!listening.has(listener))
+      common.events.off("hardforkChanged", listener as (...args: unknown[]) => void);
+  }
+  return vm;
 }

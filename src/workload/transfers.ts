@@ -31,7 +31,7 @@ import {
   utf8ToBytes,
   ValueEncoding,
 } from "@ethereumjs/util";
-import { buildBlock, type RunBlockResult, type RunTxResult, type TxReceipt } from "@ethereumjs/vm";
+import { buildBlock, type RunBlockResult, type TxReceipt } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/generate.ts";
@@ -400,7 +400,6 @@ export type BuiltBlock = {
   block: Block;
   /** EIP-7685 requests the block produced (the `requests` of `buildBlock`). */
   executionRequests: Uint8Array[];
-  txResults: RunTxResult[];
   receipts: TxReceipt[];
   /** Genesis nodes plus everything the build wrote: the post-state is readable from here. */
   postNodes: Map<string, Uint8Array>;
@@ -447,14 +446,15 @@ export async function buildTransferBlock(
     },
     blockOpts: { putBlockIntoBlockchain: false },
   });
-  const txResults: RunTxResult[] = [];
-  for (const tx of transactions) txResults.push(await builder.addTransaction(tx));
+  // Keep only the receipts: a contract call's `RunTxResult` holds its EVM run state, which
+  // references the builder's block of all earlier transactions (quadratic memory over a block).
+  const receipts: TxReceipt[] = [];
+  for (const tx of transactions) receipts.push((await builder.addTransaction(tx)).receipt);
   const { block, requests } = await builder.build();
   return {
     block,
     executionRequests: encodeExecutionRequests(requests),
-    txResults,
-    receipts: txResults.map((r) => r.receipt),
+    receipts,
     postNodes,
   };
 }

@@ -13,7 +13,6 @@
 import { type Block, type BlockHeader, createBlock, createBlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
-import { MerkleStateManager } from "@ethereumjs/statemanager";
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import {
   Account,
@@ -37,7 +36,7 @@ import { commonFor } from "../stateless/chain.ts";
 import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/generate.ts";
 import { blockToNewPayloadRequest } from "../stateless/payload.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
-import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
+import { createStateManager, FailClosedStateManager } from "../stateless/state-manager.ts";
 import { createBlockVM } from "../stateless/vm.ts";
 
 /** Chain id of the synthetic devnet these workloads run on. */
@@ -227,7 +226,7 @@ async function buildGenesis(count: number, erc20: boolean): Promise<Genesis> {
     common,
     valueEncoding: ValueEncoding.Bytes,
   });
-  const sm = new MerkleStateManager({ trie, common });
+  const sm = new FailClosedStateManager({ trie, common });
   await sm.checkpoint();
   for (const { address } of accounts) {
     await sm.putAccount(address, new Account(0n, ACCOUNT_BALANCE));
@@ -488,6 +487,8 @@ export type PreparedInput = {
   result: RunBlockResult;
   /** Preimages of the trie keys the block read (`debug_executionWitness`' `keys`). */
   keys: Uint8Array[];
+  /** Wall-clock time of building the block and of generating its witness. */
+  timings: { buildMs: number; witnessMs: number };
 };
 
 /**
@@ -496,13 +497,17 @@ export type PreparedInput = {
  */
 export async function prepareStatelessInput(workload: Workload): Promise<PreparedInput> {
   const { genesis } = workload;
+  let start = performance.now();
   const built = await buildTransferBlock(genesis, workload.transactions);
+  const buildMs = performance.now() - start;
+  start = performance.now();
   const genesisRlp = genesis.header.serialize();
   const generation = await generateExecutionWitness(built.block, genesis.common, {
     nodes: genesis.nodes,
     parent: genesis.header,
     headerRlp: (n) => (n === 0n ? genesisRlp : undefined),
   });
+  const witnessMs = performance.now() - start;
   if (generation.result === undefined) {
     throw new Error(`block of workload ${workload.name} failed to execute: ${String(generation.error)}`);
   }
@@ -527,5 +532,6 @@ export async function prepareStatelessInput(workload: Workload): Promise<Prepare
     witnessBytes,
     result: generation.result,
     keys,
+    timings: { buildMs, witnessMs },
   };
 }

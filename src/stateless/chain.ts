@@ -14,9 +14,7 @@ export const FORK_ORDER: StatelessFork[] = ["cancun", "prague", "osaka", "bpo1",
  * Amsterdam as the EEST fixtures define it (BPO2 plus these EIPs). ethereumjs' own "amsterdam"
  * schedules further draft EIPs that the fixtures do not include.
  */
-export const AMSTERDAM_EIPS: number[] = (process.env.NRX_AMSTERDAM_EIPS ?? "7928,7843,7708")
-  .split(",")
-  .map(Number);
+export const AMSTERDAM_EIPS = [7928, 7843, 7708];
 
 /** KZG (EIP-4844) for blob transactions and the point evaluation precompile, with the mainnet setup. */
 export const kzg = new KZG(trustedSetup);

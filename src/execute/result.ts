@@ -221,8 +221,39 @@ export function toExecuteOutcome(
 }
 
 /**
- * Runs `EXECUTE` on its input bytes (`schema_id || ssz(StatelessInput)`): decode, verify with
- * the L2 constraints and a minimal witness, and build the result. Never throws on bad input.
+ * Decodes `EXECUTE`'s input bytes (`schema_id || ssz(StatelessInput)`). Anything the decoder
+ * rejects means the bytes have no meaning: the call halts.
+ *
+ * @example
+ * const decoded = decodeExecuteInput(inputBytes);
+ * if ("error" in decoded) throw decoded.error;
+ */
+export function decodeExecuteInput(inputBytes: Uint8Array): { input: StatelessInput } | ExecuteHalted {
+  try {
+    return { input: decodeStatelessInput(inputBytes) };
+  } catch (err) {
+    const reason = err instanceof StatelessInputDecodeError ? err.reason : "ssz";
+    return { halted: true, error: new ExecuteInputError((err as Error).message ?? String(err), reason) };
+  }
+}
+
+/**
+ * Verifies a decoded input as `EXECUTE` does: L2 constraints and a minimal witness.
+ *
+ * @example
+ * const { result, reason } = await verifyExecuteInput(input);
+ */
+export async function verifyExecuteInput(input: StatelessInput): Promise<ExecuteCompleted> {
+  const verification = await verifyStatelessNewPayload(input, {
+    l2Constraints: true,
+    rejectUnusedWitness: true,
+  });
+  return toExecuteOutcome(input, verification);
+}
+
+/**
+ * Runs `EXECUTE` on its input bytes: decode, verify with the L2 constraints and a minimal
+ * witness, and build the result. Never throws on bad input.
  *
  * @example
  * const outcome = await computeExecuteResult(inputBytes);
@@ -230,19 +261,9 @@ export function toExecuteOutcome(
  * const output = encodeExecuteResult(outcome.result);
  */
 export async function computeExecuteResult(inputBytes: Uint8Array): Promise<ExecuteOutcome> {
-  let input: StatelessInput;
-  try {
-    input = decodeStatelessInput(inputBytes);
-  } catch (err) {
-    // Anything the decoder throws means the bytes have no meaning; fail closed by halting.
-    const reason = err instanceof StatelessInputDecodeError ? err.reason : "ssz";
-    return { halted: true, error: new ExecuteInputError((err as Error).message ?? String(err), reason) };
-  }
-  const verification = await verifyStatelessNewPayload(input, {
-    l2Constraints: true,
-    rejectUnusedWitness: true,
-  });
-  return toExecuteOutcome(input, verification);
+  const decoded = decodeExecuteInput(inputBytes);
+  if ("halted" in decoded) return decoded;
+  return verifyExecuteInput(decoded.input);
 }
 
 /**

@@ -13,7 +13,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { oldestBlockRead } from "./headers.ts";
 import type { ExecutionWitnessValue } from "./ssz.ts";
 import { createStateManager, FailClosedStateManager } from "./state-manager.ts";
-import { createBlockVM, runBlockChecked } from "./vm.ts";
+import { type BlockRules, createBlockVM, runBlockChecked } from "./vm.ts";
 import { RecordingDB } from "./witness-db.ts";
 
 /** A witness plus the `keys` list of `debug_executionWitness`: preimages of the trie keys read. */
@@ -85,15 +85,20 @@ export async function generateExecutionWitness(
   block: Block,
   common: Common,
   source: WitnessSource,
+  rules?: BlockRules,
 ): Promise<WitnessGeneration> {
   const db = new RecordingDB(source.nodes);
   const stateManager = createStateManager(db, source.parent.stateRoot, common, KeyRecordingStateManager);
   const blockchain = new RecordingBlockchain(source);
-  const vm = await createBlockVM(common, stateManager, blockchain);
+  const instance = rules?.forBlock(block, source.parent);
+  const vm = await createBlockVM(common, stateManager, blockchain, instance?.precompiles);
+  instance?.attach(vm);
   let result: RunBlockResult | undefined;
   let error: unknown;
   try {
-    result = await runBlockChecked(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
+    const run = await runBlockChecked(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
+    instance?.check(run);
+    result = run;
   } catch (err) {
     error = err;
   }

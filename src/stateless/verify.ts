@@ -27,7 +27,13 @@ import {
 import { InvalidPayloadError, newPayloadRequestToBlock } from "./payload.ts";
 import { hashNewPayloadRequest, type StatelessInput } from "./ssz.ts";
 import { createStateManager } from "./state-manager.ts";
-import { createBlockVM, runBlockChecked, SystemContractError } from "./vm.ts";
+import {
+  type BlockRules,
+  ChainRuleError,
+  createBlockVM,
+  runBlockChecked,
+  SystemContractError,
+} from "./vm.ts";
 import { indexWitness, MissingWitnessCodeError, MissingWitnessNodeError, WitnessDB } from "./witness-db.ts";
 
 export type InvalidReason =
@@ -51,6 +57,7 @@ export type InvalidReason =
   | "l2_blob_transaction"
   | "l2_withdrawals"
   | "l2_execution_requests"
+  | ChainRuleError["reason"]
   | "internal_error";
 
 export type VerifyOptions = {
@@ -58,6 +65,8 @@ export type VerifyOptions = {
   l2Constraints?: boolean;
   /** Reject witness nodes, codes or headers that execution did not read (a canonical, minimal witness). */
   rejectUnusedWitness?: boolean;
+  /** Rules of the chain beyond Ethereum's, e.g. the L1's `EXECUTE` and execute-gas market. */
+  rules?: BlockRules;
 };
 
 /** What a successful verification establishes about the block; `EXECUTE` returns these. */
@@ -192,6 +201,7 @@ function classify(err: unknown): { reason: InvalidReason; message: string } {
   if (err instanceof MissingWitnessHeaderError) return { reason: "missing_witness_header", message };
   if (err instanceof InvalidHeaderError) return { reason: "invalid_header", message };
   if (err instanceof SystemContractError) return { reason: "invalid_system_call", message };
+  if (err instanceof ChainRuleError) return { reason: err.reason, message };
   if (err instanceof RangeError || err instanceof TypeError) return { reason: "internal_error", message };
   return { reason: reasonOfExecutionError(message), message };
 }
@@ -216,7 +226,9 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
   const preStateRoot = ancestors.parent.stateRoot;
   const stateManager = createStateManager(db, preStateRoot, common);
   const blockchain = new WitnessBlockchain(ancestors);
-  const vm = await createBlockVM(common, stateManager, blockchain);
+  const rules = options.rules?.forBlock(block, ancestors.parent);
+  const vm = await createBlockVM(common, stateManager, blockchain, rules?.precompiles);
+  rules?.attach(vm);
   const blockAccessList = newPayloadRequest.executionPayload.blockAccessList;
   const result = await runBlockChecked(vm, {
     block,
@@ -226,6 +238,7 @@ async function executeStatelessly(input: StatelessInput, options: VerifyOptions)
       ? { blockAccessList: parseBlockAccessList(blockAccessList) }
       : {}),
   });
+  rules?.check(result);
 
   if (options.rejectUnusedWitness === true) {
     const unused = db.unusedEntries();

@@ -2,8 +2,10 @@
  * The ethereumjs VM both witness generation and stateless verification run, so that the two
  * read exactly the same state.
  */
+import type { Block, BlockHeader } from "@ethereumjs/block";
 import type { Common, StateManagerInterface } from "@ethereumjs/common";
 import {
+  type CustomPrecompile,
   type EVMMockBlockchainInterface,
   type EVMOpts,
   type EVMResult,
@@ -60,6 +62,34 @@ export class SystemContractError extends Error {
   override name = "SystemContractError";
 }
 
+/**
+ * Rules a chain adds to plain block execution, such as the L1's `EXECUTE` precompile and its
+ * execute-gas market (src/l1/rules.ts). Builder, witness generator and verifier all run a block
+ * with the same rules, so they read the same state and reach the same result.
+ */
+export type BlockRules = {
+  /** The precompiles and listeners `block` runs with, and the check of its result. */
+  forBlock(block: Block, parent: BlockHeader): BlockRulesInstance;
+};
+
+export type BlockRulesInstance = {
+  precompiles: CustomPrecompile[];
+  attach(vm: VM): void;
+  /** Throws a `ChainRuleError` when the executed block breaks the chain's rules. */
+  check(result: RunBlockResult): void;
+};
+
+/** A block breaks a rule of its chain (not of Ethereum): `reason` names the rule. */
+export class ChainRuleError extends Error {
+  override name = "ChainRuleError";
+  constructor(
+    message: string,
+    readonly reason: "invalid_execute_gas" | "missing_blob",
+  ) {
+    super(message);
+  }
+}
+
 function requestPredeploys(common: Common): Address[] {
   const params = [
     common.isActivatedEIP(7002) ? "withdrawalRequestPredeployAddress" : undefined,
@@ -111,6 +141,7 @@ export async function createBlockVM(
   common: Common,
   stateManager: StateManagerInterface,
   blockchain: EVMMockBlockchainInterface,
+  precompiles: CustomPrecompile[] = [],
 ): Promise<VM> {
   if (common.isActivatedEIP(3540)) throw new Error("EOF forks are not supported");
   const listening = new Set(common.events.listeners("hardforkChanged"));
@@ -118,7 +149,7 @@ export async function createBlockVM(
     common,
     stateManager,
     blockchain,
-    evmOpts: { customOpcodes: [extcodehashOverrideFor(common)] },
+    evmOpts: { customOpcodes: [extcodehashOverrideFor(common)], customPrecompiles: precompiles },
   });
   // The EVM subscribes to `hardforkChanged` on the Common. The Commons of `commonFor` are shared
   // and never change hardfork, so that listener is useless and would keep every VM, with its

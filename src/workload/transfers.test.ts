@@ -9,6 +9,7 @@ import {
   setLengthLeft,
 } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
+import { SYSTEM_CONTRACTS } from "../l1/system-contracts.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
@@ -22,7 +23,6 @@ import {
   ethTransfers,
   type Genesis,
   prepareStatelessInput,
-  SYSTEM_CONTRACTS,
   TOKEN_BALANCE,
   TRANSFER_EVENT_TOPIC,
   tokenBalanceOf,

@@ -10,33 +10,31 @@
  * const prepared = await prepareStatelessInput(workload);
  * const result = await verifyStatelessNewPayload(decodeStatelessInput(prepared.bytes));
  */
-import { type Block, type BlockHeader, createBlock, createBlockHeader } from "@ethereumjs/block";
+import type { Block, BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import {
-  Account,
   Address,
   bigIntToBytes,
   bytesToBigInt,
+  bytesToHex,
   concatBytes,
   createAddressFromPrivateKey,
   createAddressFromString,
   hexToBytes,
-  KECCAK256_RLP,
   MapDB,
-  SHA256_NULL,
   setLengthLeft,
   utf8ToBytes,
-  ValueEncoding,
 } from "@ethereumjs/util";
 import { buildBlock, type RunBlockResult, type TxReceipt } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { GenesisAccount } from "../l1/config.ts";
+import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/generate.ts";
 import { blockToNewPayloadRequest } from "../stateless/payload.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
-import { createStateManager, FailClosedStateManager } from "../stateless/state-manager.ts";
+import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
 import { createBlockVM } from "../stateless/vm.ts";
 
 /** Chain id of the synthetic devnet these workloads run on. */
@@ -114,36 +112,6 @@ export const TRANSFER_EVENT_TOPIC = hexToBytes(
 const TRANSFER_SELECTOR = hexToBytes("0xa9059cbb");
 const TOTAL_SUPPLY_SLOT = setLengthLeft(bigIntToBytes(2n), 32);
 
-/**
- * Prague/Osaka system contracts with their canonical runtime code (nonce 1, no balance, empty
- * storage). Copied from the `pre` of the execution-spec-tests fixture
- * `blockchain_tests/osaka/eip7823_modexp_upper_bounds/test_modexp_over_boundary.json`
- * (identical in every Osaka fixture of that release); they must exist in genesis or the
- * block-level system calls fail ("system contract empty").
- */
-export const SYSTEM_CONTRACTS: { name: string; address: `0x${string}`; code: `0x${string}` }[] = [
-  {
-    name: "EIP-2935 history storage",
-    address: "0x0000F90827F1C53a10cb7A02335B175320002935",
-    code: "0x3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257611fff81430311604257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500",
-  },
-  {
-    name: "EIP-4788 beacon roots",
-    address: "0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02",
-    code: "0x3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f35801560495762001fff810690815414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f359062001fff015500",
-  },
-  {
-    name: "EIP-7002 withdrawal requests",
-    address: "0x00000961Ef480Eb55e80D19ad83579A64c007002",
-    code: "0x3373fffffffffffffffffffffffffffffffffffffffe1460cb5760115f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff146101f457600182026001905f5b5f82111560685781019083028483029004916001019190604d565b909390049250505036603814608857366101f457346101f4575f5260205ff35b34106101f457600154600101600155600354806003026004013381556001015f35815560010160203590553360601b5f5260385f601437604c5fa0600101600355005b6003546002548082038060101160df575060105b5f5b8181146101835782810160030260040181604c02815460601b8152601401816001015481526020019060020154807fffffffffffffffffffffffffffffffff00000000000000000000000000000000168252906010019060401c908160381c81600701538160301c81600601538160281c81600501538160201c81600401538160181c81600301538160101c81600201538160081c81600101535360010160e1565b910180921461019557906002556101a0565b90505f6002555f6003555b5f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff14156101cd57505f5b6001546002828201116101e25750505f6101e8565b01600290035b5f555f600155604c025ff35b5f5ffd",
-  },
-  {
-    name: "EIP-7251 consolidation requests",
-    address: "0x0000BBdDc7CE488642fb579F8B00f3a590007251",
-    code: "0x3373fffffffffffffffffffffffffffffffffffffffe1460d35760115f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff1461019a57600182026001905f5b5f82111560685781019083028483029004916001019190604d565b9093900492505050366060146088573661019a573461019a575f5260205ff35b341061019a57600154600101600155600354806004026004013381556001015f358155600101602035815560010160403590553360601b5f5260605f60143760745fa0600101600355005b6003546002548082038060021160e7575060025b5f5b8181146101295782810160040260040181607402815460601b815260140181600101548152602001816002015481526020019060030154905260010160e9565b910180921461013b5790600255610146565b90505f6002555f6003555b5f54807fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff141561017357505f5b6001546001828201116101885750505f61018e565b01600190035b5f555f6001556074025ff35b5f5ffd",
-  },
-];
-
 const KEY_SEED = utf8ToBytes("nrx/workload/account");
 const FRESH_SEED = utf8ToBytes("nrx/workload/fresh-recipient");
 
@@ -217,55 +185,26 @@ export function createGenesis(options: GenesisOptions = {}): Promise<Genesis> {
 async function buildGenesis(count: number, erc20: boolean): Promise<Genesis> {
   const common = devnetCommon();
   const accounts = devAccounts(count);
-  const nodes = new Map<string, Uint8Array>();
-  // Node pruning keeps only the nodes of the final trie (no intermediate versions from the inserts).
-  const trie = new MerklePatriciaTrie({
-    db: new MapDB<string, Uint8Array>(nodes),
-    useKeyHashing: true,
-    useNodePruning: true,
-    common,
-    valueEncoding: ValueEncoding.Bytes,
-  });
-  const sm = new FailClosedStateManager({ trie, common });
-  await sm.checkpoint();
-  for (const { address } of accounts) {
-    await sm.putAccount(address, new Account(0n, ACCOUNT_BALANCE));
-  }
-  for (const contract of SYSTEM_CONTRACTS) {
-    const address = createAddressFromString(contract.address);
-    await sm.putAccount(address, new Account(1n, 0n));
-    await sm.putCode(address, hexToBytes(contract.code));
-  }
+  const alloc: Record<string, GenesisAccount> = systemContractAlloc();
+  for (const { address } of accounts) alloc[address.toString()] = { balance: ACCOUNT_BALANCE };
   let token: Address | undefined;
   if (erc20) {
     token = TOKEN_ADDRESS;
-    await sm.putAccount(token, new Account(1n, 0n));
-    await sm.putCode(token, hexToBytes(ERC20_RUNTIME_CODE));
-    const balance = bigIntToBytes(TOKEN_BALANCE);
-    for (const { address } of accounts) {
-      await sm.putStorage(token, tokenBalanceSlot(address), balance);
-    }
-    await sm.putStorage(token, TOTAL_SUPPLY_SLOT, bigIntToBytes(TOKEN_BALANCE * BigInt(count)));
+    const balance = bytesToHex(setLengthLeft(bigIntToBytes(TOKEN_BALANCE), 32));
+    const storage: Record<string, `0x${string}`> = {};
+    for (const { address } of accounts) storage[bytesToHex(tokenBalanceSlot(address))] = balance;
+    storage[bytesToHex(TOTAL_SUPPLY_SLOT)] = bytesToHex(
+      setLengthLeft(bigIntToBytes(TOKEN_BALANCE * BigInt(count)), 32),
+    );
+    alloc[token.toString()] = { balance: 0n, nonce: 1n, code: ERC20_RUNTIME_CODE, storage };
   }
-  await sm.commit();
-  const stateRoot = await sm.getStateRoot();
-  const header = createBlockHeader(
-    {
-      number: 0n,
-      stateRoot,
-      gasLimit: GENESIS_GAS_LIMIT,
-      gasUsed: 0n,
-      timestamp: 0n,
-      baseFeePerGas: GENESIS_BASE_FEE,
-      excessBlobGas: 0n,
-      blobGasUsed: 0n,
-      parentBeaconBlockRoot: new Uint8Array(32),
-      requestsHash: SHA256_NULL,
-      withdrawalsRoot: KECCAK256_RLP,
-    },
-    { common },
-  );
-  const block = createBlock({ header, withdrawals: [] }, { common });
+  const { nodes, stateRoot } = await buildGenesisState(common, alloc);
+  const { header, block } = createGenesisBlock(common, {
+    stateRoot,
+    gasLimit: GENESIS_GAS_LIMIT,
+    baseFeePerGas: GENESIS_BASE_FEE,
+    timestamp: 0n,
+  });
   return { common, accounts, nodes, header, block, ...(token ? { token } : {}) };
 }
 

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
+import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
+import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import type { StatelessInput } from "../stateless/ssz.ts";
+import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { L1_FORK, type L1Node } from "./node.ts";
+import { executeHeaderFields, l1BlockRules } from "./rules.ts";
+import { devTransaction, type L2Block, memoryNode, validL2Block, withWrongStateRoot } from "./testing.ts";
+
+const EXECUTE = createAddressFromString(EXECUTE_ADDRESS);
+
+async function balanceOf(node: L1Node, address: string): Promise<bigint> {
+  return (await node.stateAt().getAccount(createAddressFromString(address)))?.balance ?? 0n;
+}
+
+async function send(node: L1Node, index: number, options: Parameters<typeof devTransaction>[2]) {
+  const tx = devTransaction(node, index, options);
+  return node.sendRawTransaction(tx.serialize());
+}
+
+describe("L1 node with EXECUTE", () => {
+  let l2: L2Block;
+  before(async () => {
+    l2 = await validL2Block();
+  });
+
+  it("mines an ETH transfer and keeps its receipt", async () => {
+    const { node } = await memoryNode();
+    const to = "0x00000000000000000000000000000000000000aa";
+    const hash = await send(node, 0, {
+      to: createAddressFromString(to),
+      value: 12345n,
+      nonce: 0n,
+      gasLimit: 21_000n,
+    });
+    assert.ok(node.mempool.has(hash));
+    const [block] = await node.mine();
+    assert.equal(block.transactions.length, 1);
+    assert.equal(await balanceOf(node, to), 12345n);
+    const mined = node.minedTransaction(hash);
+    assert.equal(mined?.entry.receipts[0].status, 1);
+    assert.equal(mined?.entry.receipts[0].gasUsed, "21000");
+    assert.equal(node.mempool.has(hash), false);
+  });
+
+  it("verifies a valid L2 block, meters its gas as execute gas and burns the prepayment", async () => {
+    const { node, config } = await memoryNode();
+    const [block1] = await node.mine();
+    const baseFee = executeHeaderFields(block1.header).executeBaseFee;
+    const nextBaseFee = (baseFee * 7n) / 8n; // block 1 used no execute gas: block 2 is 1/8 cheaper
+    const fee = l2.gasUsed * nextBaseFee;
+    const sender = node.devAccounts[1].address;
+    const before = await balanceOf(node, sender);
+    const hash = await send(node, 1, {
+      data: l2.bytes,
+      value: fee + 1000n,
+      nonce: 0n,
+      gasLimit: 10_000_000n,
+    });
+    const [block2] = await node.mine();
+    const entry = node.minedTransaction(hash)!.entry;
+    assert.equal(entry.receipts[0].status, 1);
+    assert.deepEqual(
+      entry.executeCalls.map((c) => [c.outcome, c.executeGas, c.fee]),
+      [["valid", l2.gasUsed.toString(), fee.toString()]],
+    );
+    assert.deepEqual(executeHeaderFields(block2.header), {
+      executeGasUsed: l2.gasUsed,
+      executeBaseFee: nextBaseFee,
+    });
+    const gasCost = BigInt(entry.receipts[0].gasUsed) * BigInt(entry.receipts[0].effectiveGasPrice);
+    assert.equal(
+      before - (await balanceOf(node, sender)),
+      gasCost + fee,
+      "excess prepayment refunded, fee burned",
+    );
+    assert.equal(await balanceOf(node, EXECUTE_ADDRESS), 0n);
+    assert.ok(config.execute.cumulativeGasLimit > l2.gasUsed);
+
+    const result = await node.call({
+      from: createAddressFromString(sender),
+      to: EXECUTE,
+      data: l2.bytes,
+      value: l2.gasUsed * 10n ** 12n,
+      gas: 10_000_000n,
+    });
+    assert.equal(result.execResult.exceptionError, undefined);
+    const output = decodeExecuteResult(result.execResult.returnValue);
+    assert.equal(output.valid, true);
+    assert.equal(output.blockNumber, l2.blockNumber);
+  });
+
+  it("burns the prepayment of a well-formed wrong transition, which returns valid = false", async () => {
+    const { node } = await memoryNode();
+    const wrong = await withWrongStateRoot(l2);
+    const fee = l2.gasUsed * node.config.execute.initialBaseFee;
+    const sender = node.devAccounts[2].address;
+    const before = await balanceOf(node, sender);
+    const hash = await send(node, 2, { data: wrong, value: fee, nonce: 0n, gasLimit: 10_000_000n });
+    const [block] = await node.mine();
+    const entry = node.minedTransaction(hash)!.entry;
+    assert.equal(entry.receipts[0].status, 1, "the call succeeds and returns valid = false");
+    assert.equal(entry.executeCalls[0].outcome, "invalid");
+    assert.equal(entry.executeCalls[0].reason, "invalid_state_root", entry.executeCalls[0].message);
+    assert.equal(executeHeaderFields(block.header).executeGasUsed, l2.gasUsed);
+    const gasCost = BigInt(entry.receipts[0].gasUsed) * BigInt(entry.receipts[0].effectiveGasPrice);
+    const expectedFee = l2.gasUsed * executeHeaderFields(block.header).executeBaseFee;
+    assert.equal(before - (await balanceOf(node, sender)), gasCost + expectedFee);
+  });
+
+  it("halts on undecodable input and on a missing prepayment, metering nothing", async () => {
+    const { node } = await memoryNode();
+    const garbage = new Uint8Array([0x12, 0x01, 1, 2, 3]);
+    const h1 = await send(node, 3, { data: garbage, nonce: 0n, gasLimit: 1_000_000n });
+    const h2 = await send(node, 3, { data: l2.bytes, value: 0n, nonce: 1n, gasLimit: 5_000_000n });
+    const [block] = await node.mine();
+    const receipts = node.minedTransaction(h1)!.entry.receipts;
+    assert.deepEqual(
+      receipts.map((r) => [r.status, r.gasUsed]),
+      [
+        [0, "1000000"],
+        [0, "5000000"],
+      ],
+    );
+    assert.equal(node.minedTransaction(h2)?.index, 1);
+    assert.deepEqual(
+      node.chain[1].executeCalls.map((c) => [c.outcome, c.reason]),
+      [
+        ["halted", "ssz"],
+        ["halted", "insufficient_prepayment"],
+      ],
+    );
+    assert.equal(executeHeaderFields(block.header).executeGasUsed, 0n);
+  });
+
+  it("keeps each block within EXECUTE_CUMULATIVE_GAS_LIMIT, leaving what does not fit for the next block", async () => {
+    const limit = (l2.gasUsed * 3n) / 2n; // one L2 block fits, two do not
+    const { node } = await memoryNode({
+      execute: { cumulativeGasLimit: limit.toString(), cumulativeGasTarget: "1" },
+    });
+    const value = 10n ** 17n;
+    const a = await send(node, 4, { data: l2.bytes, value, nonce: 0n, gasLimit: 10_000_000n });
+    const b = await send(node, 5, { data: l2.bytes, value, nonce: 0n, gasLimit: 10_000_000n });
+    const [first] = await node.mine();
+    assert.equal(first.transactions.length, 1);
+    assert.equal(executeHeaderFields(first.header).executeGasUsed, l2.gasUsed);
+    const [second] = await node.mine();
+    assert.equal(second.transactions.length, 1);
+    assert.ok(node.minedTransaction(a) && node.minedTransaction(b));
+    const fees = [first, second].map((b) => executeHeaderFields(b.header).executeBaseFee);
+    assert.ok(fees[1] > fees[0], `base fee rises above target: ${fees}`);
+  });
+
+  it("re-verifies blocks with EXECUTE calls statelessly from their own witness", async () => {
+    const { node } = await memoryNode();
+    const fee = 10n ** 17n;
+    await send(node, 6, { data: l2.bytes, value: fee, nonce: 0n, gasLimit: 10_000_000n });
+    await send(node, 6, { data: await withWrongStateRoot(l2), value: fee, nonce: 1n, gasLimit: 10_000_000n });
+    await send(node, 7, { to: createAddressFromString(node.devAccounts[8].address), value: 1n, nonce: 0n });
+    const [block] = await node.mine();
+    assert.equal(block.transactions.length, 3);
+    const { witness } = await node.executionWitness(block.header.number);
+    const input: StatelessInput = {
+      fork: L1_FORK,
+      newPayloadRequest: blockToNewPayloadRequest(block, await node.executionRequests(block.header.number)),
+      witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
+      chainConfig: { chainId: node.config.chainId },
+      publicKeys: [],
+    };
+    const rules = l1BlockRules(node.config.execute, L1_FORK, (h) => node.blob(h));
+    const verification = await verifyStatelessNewPayload(input, { rules });
+    assert.equal(verification.successfulValidation, true, verification.message);
+    assert.equal(bytesToHex(verification.verified!.blockHash), bytesToHex(block.hash()));
+
+    const tampered = { ...input, witness: { ...input.witness, state: input.witness.state.slice(1) } };
+    const rejected = await verifyStatelessNewPayload(tampered, { rules });
+    assert.equal(rejected.successfulValidation, false);
+  });
+});

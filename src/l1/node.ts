@@ -1,0 +1,773 @@
+/**
+ * The L1 devnet node (DESIGN.md §5): Osaka rules plus `EXECUTE` and its execute-gas market, one
+ * block per slot from a fee-ordered mempool, blob transactions with their sidecars kept, a
+ * crash-safe chain log, and the queries the JSON-RPC serves. Blocks are built with the same
+ * rules the stateless verifier applies, so each one re-verifies from its own witness.
+ */
+import { type Block, type BlockHeader, createBlockFromRLP } from "@ethereumjs/block";
+import type { Common } from "@ethereumjs/common";
+import type { EVMResult } from "@ethereumjs/evm";
+import {
+  Blob4844Tx,
+  createBlob4844TxFromSerializedNetworkWrapper,
+  createMinimal4844TxFromNetworkWrapper,
+  createTxFromRLP,
+  type TypedTransaction,
+} from "@ethereumjs/tx";
+import {
+  Account,
+  type Address,
+  bytesToHex,
+  createAddressFromString,
+  hexToBytes,
+  setLengthLeft,
+  utf8ToBytes,
+} from "@ethereumjs/util";
+import { type BlockBuilder, buildBlock, type RunTxResult } from "@ethereumjs/vm";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { mnemonicToAccount } from "viem/accounts";
+import { encodeExecuteExtraData } from "../execute/market.ts";
+import { type ExecuteCallRecord, ExecuteEnvironment } from "../execute/precompile.ts";
+import { commonFor } from "../stateless/chain.ts";
+import {
+  encodeExecutionRequests,
+  type GeneratedWitness,
+  generateExecutionWitness,
+} from "../stateless/generate.ts";
+import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
+import { createBlockVM } from "../stateless/vm.ts";
+import { RecordingDB } from "../stateless/witness-db.ts";
+import { ChainStore } from "./chain-store.ts";
+import type { L1Config } from "./config.ts";
+import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "./genesis.ts";
+import { Mempool, type PoolTransaction, TransactionRejectedError } from "./mempool.ts";
+import { type StoredReceipt, storedReceipt } from "./receipts.ts";
+import { executeBaseFeeAfter, executeHeaderFields, l1BlockRules } from "./rules.ts";
+
+/** The devnet runs Osaka rules; `EXECUTE` verifies Osaka L2 blocks. */
+export const L1_FORK = "osaka";
+
+export type DevAccount = { address: `0x${string}`; privateKey: `0x${string}` };
+
+/** One call's record as stored and served (integers as decimal strings). */
+export type StoredExecuteCall = Omit<ExecuteCallRecord, "l2BlockNumber" | "executeGas" | "fee"> & {
+  l2BlockNumber?: string;
+  executeGas: string;
+  fee: string;
+};
+
+/** A block of the canonical chain with what the node keeps beside it. */
+export type ChainBlock = {
+  block: Block;
+  receipts: StoredReceipt[];
+  executeCalls: StoredExecuteCall[];
+  /** Set when dev methods changed the state after the parent: the state the block was built on. */
+  preStateRoot?: `0x${string}`;
+};
+
+type LogRecord =
+  | { type: "genesis"; hash: string }
+  | { type: "tx"; raw: string }
+  | {
+      type: "block";
+      rlp: string;
+      receipts: StoredReceipt[];
+      executeCalls: StoredExecuteCall[];
+      nodes: [string, string][];
+      blobs: [string, string][];
+      preStateRoot?: string;
+    }
+  | { type: "state"; root: string; nodes: [string, string][] }
+  | { type: "rewind"; number: string; root: string }
+  | { type: "time"; offset: number };
+
+export type NodeOptions = {
+  /** Directory of the chain log; absent: in memory only (`--memory`). */
+  dataDir?: string;
+  log?: (line: string) => void;
+};
+
+export type CallParams = {
+  from?: Address;
+  to?: Address;
+  data?: Uint8Array;
+  value?: bigint;
+  gas?: bigint;
+  blobVersionedHashes?: `0x${string}`[];
+};
+
+export class NodeError extends Error {
+  override name = "NodeError";
+}
+
+export type NewBlockListener = (entry: ChainBlock) => void;
+
+/** A sequential lock: block production, dev methods and restarts never interleave. */
+class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function toStoredCall(record: ExecuteCallRecord): StoredExecuteCall {
+  const { l2BlockNumber, executeGas, fee, ...rest } = record;
+  return {
+    ...rest,
+    executeGas: executeGas.toString(),
+    fee: fee.toString(),
+    ...(l2BlockNumber !== undefined ? { l2BlockNumber: l2BlockNumber.toString() } : {}),
+  };
+}
+
+/** The node's own random-free stand-ins for consensus values: deterministic per block. */
+function consensusValue(label: string, number: bigint): Uint8Array {
+  return keccak_256(utf8ToBytes(`nrx/l1/${label}/${number}`));
+}
+
+/**
+ * The L1 node.
+ *
+ * @example
+ * const node = await L1Node.start(parseL1Config({ slotTimeMs: 500 }), { dataDir: ".nrx/l1" });
+ * const hash = await node.sendRawTransaction(rawTx);
+ * await node.mine();
+ * await node.stop();
+ */
+export class L1Node {
+  readonly common: Common;
+  readonly mempool: Mempool;
+  readonly devAccounts: DevAccount[];
+  readonly chain: ChainBlock[] = [];
+  private readonly byHash = new Map<string, number>();
+  private readonly txIndex = new Map<string, { number: number; index: number }>();
+  private readonly blobs = new Map<string, Uint8Array>();
+  private readonly nodes: Map<string, Uint8Array>;
+  private readonly lock = new Lock();
+  private readonly listeners = new Set<NewBlockListener>();
+  private store: ChainStore | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private snapshots: { number: number; root: Uint8Array; timeOffset: number }[] = [];
+  /** State root at the head: the head block's, unless dev methods changed the state since. */
+  headStateRoot: Uint8Array;
+  timeOffset = 0;
+  nextTimestamp: bigint | undefined;
+  automine = false;
+  stopped = false;
+
+  private constructor(
+    readonly config: L1Config,
+    genesis: { nodes: Map<string, Uint8Array>; block: Block },
+    private readonly options: NodeOptions,
+  ) {
+    this.common = commonFor(config.chainId, L1_FORK);
+    this.nodes = genesis.nodes;
+    this.headStateRoot = genesis.block.header.stateRoot;
+    this.appendBlock({ block: genesis.block, receipts: [], executeCalls: [] });
+    this.mempool = new Mempool({
+      maxTransactions: config.mempool.maxTransactions,
+      priceBumpPercent: config.mempool.priceBumpPercent,
+      blockGasLimit: config.gasLimit,
+    });
+    this.devAccounts = deriveDevAccounts(config);
+  }
+
+  /** Builds genesis, replays the chain log of `dataDir` if there is one, and starts producing blocks. */
+  static async start(config: L1Config, options: NodeOptions = {}): Promise<L1Node> {
+    const node = await L1Node.open(config, options);
+    node.startSlots();
+    return node;
+  }
+
+  /** Like `start`, without the slot timer: blocks come only from `mine()`. */
+  static async open(config: L1Config, options: NodeOptions = {}): Promise<L1Node> {
+    const common = commonFor(config.chainId, L1_FORK);
+    const devAccounts = deriveDevAccounts(config);
+    const alloc = { ...systemContractAlloc() };
+    for (const account of devAccounts)
+      alloc[account.address.toLowerCase()] = { balance: config.devAccounts.balance };
+    for (const [address, account] of Object.entries(config.genesis.alloc)) alloc[address] = account;
+    const { nodes, stateRoot } = await buildGenesisState(common, alloc);
+    const { block } = createGenesisBlock(common, {
+      stateRoot,
+      gasLimit: config.gasLimit,
+      baseFeePerGas: config.genesis.baseFeePerGas,
+      timestamp: config.genesis.timestamp,
+      executeBaseFee: config.execute.initialBaseFee,
+    });
+    const node = new L1Node(config, { nodes, block }, options);
+    if (options.dataDir !== undefined) await node.replay(ChainStore.open(options.dataDir));
+    return node;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  // ---------------------------------------------------------------- chain log
+
+  private async replay(store: ChainStore): Promise<void> {
+    const { records, truncatedBytes } = store.replay<LogRecord>();
+    if (truncatedBytes > 0) this.log(`chain log: cut ${truncatedBytes} bytes of an unfinished record`);
+    const genesisHash = bytesToHex(this.chain[0].block.hash());
+    const pending: string[] = [];
+    if (records.length === 0) store.append({ type: "genesis", hash: genesisHash });
+    else if (records[0].type !== "genesis" || records[0].hash !== genesisHash) {
+      store.close();
+      throw new NodeError(
+        `the data directory holds another chain (genesis ${records[0].type === "genesis" ? records[0].hash : "?"}, this config's is ${genesisHash}); use another --data-dir or the same config`,
+      );
+    }
+    for (const record of records) {
+      switch (record.type) {
+        case "tx":
+          pending.push(record.raw);
+          break;
+        case "block": {
+          for (const [k, v] of record.nodes) this.nodes.set(k, hexToBytes(v as `0x${string}`));
+          for (const [k, v] of record.blobs) this.blobs.set(k, hexToBytes(v as `0x${string}`));
+          const block = createBlockFromRLP(hexToBytes(record.rlp as `0x${string}`), { common: this.common });
+          this.appendBlock({
+            block,
+            receipts: record.receipts,
+            executeCalls: record.executeCalls,
+            ...(record.preStateRoot ? { preStateRoot: record.preStateRoot as `0x${string}` } : {}),
+          });
+          this.headStateRoot = block.header.stateRoot;
+          break;
+        }
+        case "state":
+          for (const [k, v] of record.nodes) this.nodes.set(k, hexToBytes(v as `0x${string}`));
+          this.headStateRoot = hexToBytes(record.root as `0x${string}`);
+          break;
+        case "rewind":
+          this.truncate(Number(record.number));
+          this.headStateRoot = hexToBytes(record.root as `0x${string}`);
+          break;
+        case "time":
+          this.timeOffset = record.offset;
+          break;
+      }
+    }
+    this.store = store;
+    let restored = 0;
+    for (const raw of pending) {
+      const tx = this.decodeTransaction(hexToBytes(raw as `0x${string}`));
+      if (this.txIndex.has(bytesToHex(tx.hash()))) continue;
+      try {
+        await this.mempool.add(this.poolEntry(tx, raw), this.accountView());
+        restored++;
+      } catch (err) {
+        if (!(err instanceof TransactionRejectedError)) throw err;
+      }
+    }
+    if (records.length > 0) {
+      this.log(
+        `chain log: resumed at block ${this.head.header.number} with ${restored} pending transactions`,
+      );
+    }
+  }
+
+  private persist(record: LogRecord): void {
+    this.store?.append(record);
+  }
+
+  // ---------------------------------------------------------------- chain
+
+  get head(): Block {
+    return this.chain[this.chain.length - 1].block;
+  }
+
+  private appendBlock(entry: ChainBlock): void {
+    const number = this.chain.length;
+    this.chain.push(entry);
+    this.byHash.set(bytesToHex(entry.block.hash()), number);
+    entry.block.transactions.forEach((tx, index) => {
+      this.txIndex.set(bytesToHex(tx.hash()), { number, index });
+    });
+  }
+
+  private truncate(number: number): void {
+    while (this.chain.length > number + 1) {
+      const entry = this.chain.pop()!;
+      this.byHash.delete(bytesToHex(entry.block.hash()));
+      for (const tx of entry.block.transactions) this.txIndex.delete(bytesToHex(tx.hash()));
+    }
+  }
+
+  blockByNumber(number: bigint): ChainBlock | undefined {
+    return number >= 0n && number < BigInt(this.chain.length) ? this.chain[Number(number)] : undefined;
+  }
+
+  blockByHash(hash: string): ChainBlock | undefined {
+    const number = this.byHash.get(hash.toLowerCase());
+    return number === undefined ? undefined : this.chain[number];
+  }
+
+  /** A mined transaction and where it is. */
+  minedTransaction(hash: string): { entry: ChainBlock; index: number } | undefined {
+    const at = this.txIndex.get(hash.toLowerCase());
+    return at === undefined ? undefined : { entry: this.chain[at.number], index: at.index };
+  }
+
+  blob(versionedHash: Uint8Array): Uint8Array | undefined {
+    const hex = bytesToHex(versionedHash);
+    return this.blobs.get(hex) ?? this.mempool.blob(versionedHash);
+  }
+
+  onBlock(listener: NewBlockListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** A state manager over the state with `root`; writes go to a throwaway overlay. */
+  stateAt(root: Uint8Array = this.headStateRoot): FailClosedStateManager {
+    return createStateManager(new RecordingDB(this.nodes), root, this.common);
+  }
+
+  /** The state root a block tag refers to: the head's current state for the head. */
+  stateRootOf(number: bigint): Uint8Array {
+    const entry = this.blockByNumber(number);
+    if (entry === undefined) throw new NodeError(`unknown block ${number}`);
+    return number === this.head.header.number ? this.headStateRoot : entry.block.header.stateRoot;
+  }
+
+  private accountView() {
+    const sm = this.stateAt();
+    return async (address: Address) => {
+      const account = await sm.getAccount(address);
+      return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
+    };
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  private decodeTransaction(raw: Uint8Array): TypedTransaction {
+    if (raw[0] === 0x03) {
+      return createBlob4844TxFromSerializedNetworkWrapper(raw, { common: this.common });
+    }
+    return createTxFromRLP(raw, { common: this.common });
+  }
+
+  private poolEntry(tx: TypedTransaction, raw: string): PoolTransaction {
+    return {
+      tx,
+      hash: bytesToHex(tx.hash()),
+      raw: hexToBytes(raw as `0x${string}`),
+      sender: tx.getSenderAddress(),
+      nonce: tx.nonce,
+      arrival: 0,
+    };
+  }
+
+  /**
+   * Validates a signed transaction (blob transactions in network form, with blobs, commitments
+   * and proofs, which are verified), logs it durably and adds it to the mempool.
+   */
+  async sendRawTransaction(raw: Uint8Array): Promise<`0x${string}`> {
+    let tx: TypedTransaction;
+    try {
+      tx = this.decodeTransaction(raw);
+    } catch (err) {
+      throw new TransactionRejectedError(`invalid transaction: ${(err as Error).message}`, "invalid");
+    }
+    if (!tx.isSigned()) throw new TransactionRejectedError("transaction is not signed", "invalid");
+    if (tx.type === 3 && (tx as Blob4844Tx).blobs === undefined) {
+      throw new TransactionRejectedError(
+        "blob transaction without its blobs: send the network form",
+        "invalid",
+      );
+    }
+    if (tx.common.chainId() !== this.common.chainId()) {
+      throw new TransactionRejectedError(
+        `chain id ${tx.common.chainId()} is not ${this.common.chainId()}`,
+        "invalid",
+      );
+    }
+    const hash = bytesToHex(tx.hash());
+    if (this.txIndex.has(hash)) throw new TransactionRejectedError("already known (mined)", "already_known");
+    const rawHex = bytesToHex(raw);
+    await this.mempool.add(this.poolEntry(tx, rawHex), this.accountView());
+    this.persist({ type: "tx", raw: rawHex });
+    if (this.automine) await this.mine();
+    return hash;
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  private startSlots(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(async () => {
+        try {
+          await this.produceBlock();
+        } catch (err) {
+          this.log(`block production failed: ${(err as Error).stack ?? err}`);
+        }
+        tick();
+      }, this.config.slotTimeMs);
+    };
+    tick();
+  }
+
+  /** Produces `count` blocks now (the dev method `evm_mine` / `anvil_mine`). */
+  async mine(count = 1): Promise<Block[]> {
+    const blocks: Block[] = [];
+    for (let i = 0; i < count; i++) blocks.push(await this.produceBlock());
+    return blocks;
+  }
+
+  private blockchainView() {
+    return {
+      getBlock: async (n: number | bigint) => {
+        const entry = this.blockByNumber(BigInt(n));
+        if (entry === undefined) throw new NodeError(`no block ${n}`);
+        return entry.block;
+      },
+      putBlock: async () => {},
+      shallowCopy() {
+        return this;
+      },
+    };
+  }
+
+  private nextTimestampFor(parent: BlockHeader): bigint {
+    const wall = BigInt(Math.floor(Date.now() / 1000) + this.timeOffset);
+    const requested = this.nextTimestamp;
+    this.nextTimestamp = undefined;
+    const candidate = requested ?? wall;
+    return candidate > parent.timestamp ? candidate : parent.timestamp + 1n;
+  }
+
+  produceBlock(): Promise<Block> {
+    return this.lock.run(() => this.buildNextBlock());
+  }
+
+  private async buildNextBlock(): Promise<Block> {
+    const parent = this.head;
+    const number = parent.header.number + 1n;
+    const db = new RecordingDB(this.nodes);
+    const preStateRoot = this.headStateRoot;
+    const stateManager = createStateManager(db, preStateRoot, this.common);
+    const executeBaseFee = executeBaseFeeAfter(parent.header, this.config.execute);
+    const calls: ExecuteCallRecord[] = [];
+    const environment = new ExecuteEnvironment({
+      params: this.config.execute,
+      baseFee: executeBaseFee,
+      fork: L1_FORK,
+      blobs: (hash) => this.blob(hash),
+      building: true,
+      onCall: (record) => calls.push(record),
+    });
+    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), [
+      environment.precompile(),
+    ]);
+    environment.attach(vm);
+    const builder = await buildBlock(vm, {
+      parentBlock: parent,
+      withdrawals: [],
+      headerData: {
+        number,
+        coinbase: createAddressFromString(this.config.coinbase),
+        timestamp: this.nextTimestampFor(parent.header),
+        gasLimit: this.config.gasLimit,
+        mixHash: consensusValue("prev-randao", number),
+        parentBeaconBlockRoot: consensusValue("beacon-root", number),
+        extraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee }),
+      },
+      blockOpts: { putBlockIntoBlockchain: false, common: this.common },
+    });
+    const baseFee = builder.headerData.baseFeePerGas as bigint;
+    const blobBaseFee = parent.header.calcNextBlobGasPrice(this.common);
+    const included: { tx: TypedTransaction; result: RunTxResult }[] = [];
+    const blobsOfBlock = new Map<string, Uint8Array>();
+    const ready = await this.mempool.ready(baseFee, blobBaseFee, this.accountView());
+    for (const entry of ready) {
+      const mark = environment.mark();
+      const tx =
+        entry.tx instanceof Blob4844Tx
+          ? createMinimal4844TxFromNetworkWrapper(entry.tx, { common: this.common })
+          : entry.tx;
+      await vm.stateManager.checkpoint();
+      let result: RunTxResult;
+      try {
+        result = await builder.addTransaction(tx, { allowNoBlobs: true });
+      } catch (err) {
+        await vm.stateManager.revert();
+        environment.restore(mark);
+        ready.skipSender(entry.sender);
+        const message = (err as Error).message;
+        // A transaction that no longer fits this block's gas stays for a later block; one
+        // that cannot execute at all (nonce, balance) is dropped.
+        if (/remaining gas|blob gas limit/.test(message)) continue;
+        this.mempool.remove(entry.hash);
+        this.log(`dropped ${entry.hash}: ${message}`);
+        continue;
+      }
+      if (environment.deferred) {
+        // Its EXECUTE call does not fit the execute gas left: take it back out for a later block.
+        await vm.stateManager.revert();
+        takeBackLastTransaction(builder, tx, result, this.common);
+        environment.restore(mark);
+        ready.skipSender(entry.sender);
+        continue;
+      }
+      await vm.stateManager.commit();
+      included.push({ tx, result });
+      if (entry.tx instanceof Blob4844Tx) {
+        const blobs = entry.tx.blobs ?? [];
+        entry.tx.blobVersionedHashes.forEach((h, i) => {
+          blobsOfBlock.set(h.toLowerCase(), hexToBytes(blobs[i] as `0x${string}`));
+        });
+      }
+    }
+    builder.headerData.extraData = encodeExecuteExtraData({
+      executeGasUsed: environment.gasUsed,
+      executeBaseFee,
+    });
+    const { block } = await builder.build();
+    const receipts = included.map(({ tx, result }) => storedReceipt(tx, result, block));
+    const executeCalls = environment.calls.map(toStoredCall);
+    const devChanged = bytesToHex(preStateRoot) !== bytesToHex(parent.header.stateRoot);
+    this.persist({
+      type: "block",
+      rlp: bytesToHex(block.serialize()),
+      receipts,
+      executeCalls,
+      nodes: [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]),
+      blobs: [...blobsOfBlock].map(([k, v]) => [k, bytesToHex(v)]),
+      ...(devChanged ? { preStateRoot: bytesToHex(preStateRoot) } : {}),
+    });
+    db.commitOverlay();
+    for (const [k, v] of blobsOfBlock) this.blobs.set(k, v);
+    const entry: ChainBlock = {
+      block,
+      receipts,
+      executeCalls,
+      ...(devChanged ? { preStateRoot: bytesToHex(preStateRoot) } : {}),
+    };
+    this.appendBlock(entry);
+    this.headStateRoot = block.header.stateRoot;
+    for (const { tx } of included) this.mempool.remove(bytesToHex(tx.hash()));
+    await this.mempool.prune(this.accountView());
+    const fields = executeHeaderFields(block.header);
+    this.log(
+      `block ${number} ${bytesToHex(block.hash()).slice(0, 18)}… ${block.transactions.length} txs, gas ${block.header.gasUsed}, execute gas ${fields.executeGasUsed} at ${fields.executeBaseFee} wei${calls.length > 0 ? `, ${calls.length} EXECUTE calls` : ""}`,
+    );
+    for (const listener of this.listeners) {
+      try {
+        listener(entry);
+      } catch (err) {
+        this.log(`block listener failed: ${(err as Error).message}`);
+      }
+    }
+    return block;
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  /** Runs a call on the state of block `number` (or the head), as `eth_call` does. */
+  async call(params: CallParams, number: bigint = this.head.header.number): Promise<EVMResult> {
+    const entry = this.blockByNumber(number);
+    if (entry === undefined) throw new NodeError(`unknown block ${number}`);
+    const stateManager = this.stateAt(this.stateRootOf(number));
+    const header = entry.block.header;
+    const environment = new ExecuteEnvironment({
+      params: this.config.execute,
+      baseFee: executeBaseFeeAfter(header, this.config.execute),
+      fork: L1_FORK,
+      blobs: (hash) => this.blob(hash),
+    });
+    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), [
+      environment.precompile(),
+    ]);
+    environment.attach(vm);
+    const from = params.from ?? createAddressFromString("0x0000000000000000000000000000000000000000");
+    if ((await stateManager.getAccount(from)) === undefined)
+      await stateManager.putAccount(from, new Account());
+    return vm.evm.runCall({
+      block: entry.block,
+      caller: from,
+      origin: from,
+      ...(params.to ? { to: params.to } : {}),
+      data: params.data ?? new Uint8Array(),
+      value: params.value ?? 0n,
+      gasLimit: params.gas ?? this.config.gasLimit,
+      skipBalance: params.value === undefined || params.value === 0n,
+      ...(params.blobVersionedHashes ? { blobVersionedHashes: params.blobVersionedHashes } : {}),
+    });
+  }
+
+  // ---------------------------------------------------------------- witness
+
+  /** `debug_executionWitness`: the witness block `number` needs, recorded by re-running it on its pre-state. */
+  async executionWitness(number: bigint): Promise<{ witness: GeneratedWitness; error?: unknown }> {
+    const entry = this.blockByNumber(number);
+    if (entry === undefined || number === 0n) throw new NodeError(`no block ${number} with a parent`);
+    const parent = this.chain[Number(number) - 1].block.header;
+    const generation = await generateExecutionWitness(
+      entry.block,
+      this.common,
+      {
+        nodes: this.nodes,
+        parent,
+        headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize(),
+      },
+      l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash)),
+    );
+    return {
+      witness: generation.witness,
+      ...(generation.error !== undefined ? { error: generation.error } : {}),
+    };
+  }
+
+  /** The EIP-7685 requests of block `number`, which its payload carries (re-derived from a re-run). */
+  async executionRequests(number: bigint): Promise<Uint8Array[]> {
+    const entry = this.blockByNumber(number);
+    if (entry === undefined || number === 0n) return [];
+    const parent = this.chain[Number(number) - 1].block.header;
+    const generation = await generateExecutionWitness(
+      entry.block,
+      this.common,
+      { nodes: this.nodes, parent, headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize() },
+      l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash)),
+    );
+    return encodeExecutionRequests(generation.result?.requests);
+  }
+
+  // ---------------------------------------------------------------- dev methods
+
+  /** Changes the head state outside any block, as anvil's dev methods do; logged like a block. */
+  modifyState(change: (sm: FailClosedStateManager) => Promise<void>): Promise<void> {
+    return this.lock.run(async () => {
+      const db = new RecordingDB(this.nodes);
+      const sm = createStateManager(db, this.headStateRoot, this.common);
+      await sm.checkpoint();
+      await change(sm);
+      await sm.commit();
+      await sm.flush();
+      const root = await sm.getStateRoot();
+      this.persist({
+        type: "state",
+        root: bytesToHex(root),
+        nodes: [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]),
+      });
+      db.commitOverlay();
+      this.headStateRoot = root;
+      await this.mempool.prune(this.accountView());
+    });
+  }
+
+  setBalance(address: Address, balance: bigint): Promise<void> {
+    return this.modifyState(async (sm) => {
+      const account = (await sm.getAccount(address)) ?? new Account();
+      account.balance = balance;
+      await sm.putAccount(address, account);
+    });
+  }
+
+  setNonce(address: Address, nonce: bigint): Promise<void> {
+    return this.modifyState(async (sm) => {
+      const account = (await sm.getAccount(address)) ?? new Account();
+      account.nonce = nonce;
+      await sm.putAccount(address, account);
+    });
+  }
+
+  setCode(address: Address, code: Uint8Array): Promise<void> {
+    return this.modifyState(async (sm) => {
+      if ((await sm.getAccount(address)) === undefined) await sm.putAccount(address, new Account());
+      await sm.putCode(address, code);
+    });
+  }
+
+  setStorageAt(address: Address, slot: Uint8Array, value: Uint8Array): Promise<void> {
+    return this.modifyState(async (sm) => {
+      if ((await sm.getAccount(address)) === undefined) await sm.putAccount(address, new Account());
+      await sm.putStorage(address, setLengthLeft(slot, 32), value);
+    });
+  }
+
+  increaseTime(seconds: number): number {
+    this.timeOffset += seconds;
+    this.persist({ type: "time", offset: this.timeOffset });
+    return this.timeOffset;
+  }
+
+  /** `evm_snapshot`: an id to return to with `revert`. */
+  snapshot(): number {
+    this.snapshots.push({
+      number: this.chain.length - 1,
+      root: this.headStateRoot,
+      timeOffset: this.timeOffset,
+    });
+    return this.snapshots.length - 1;
+  }
+
+  /** `evm_revert`: back to the chain and state of snapshot `id` (dropping it and later ones). */
+  revert(id: number): Promise<boolean> {
+    return this.lock.run(async () => {
+      const snapshot = this.snapshots[id];
+      if (snapshot === undefined) return false;
+      this.snapshots = this.snapshots.slice(0, id);
+      this.truncate(snapshot.number);
+      this.headStateRoot = snapshot.root;
+      this.timeOffset = snapshot.timeOffset;
+      this.persist({ type: "rewind", number: String(snapshot.number), root: bytesToHex(snapshot.root) });
+      await this.mempool.prune(this.accountView());
+      return true;
+    });
+  }
+
+  /** Stops producing blocks and closes the chain log (after the block in progress, if any). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.lock.run(async () => {
+      this.store?.close();
+      this.store = undefined;
+    });
+  }
+}
+
+/**
+ * ethereumjs' BlockBuilder cannot take a transaction back out. This undoes what its
+ * `addTransaction` recorded for the last one (the caller reverts the state).
+ */
+function takeBackLastTransaction(
+  builder: BlockBuilder,
+  tx: TypedTransaction,
+  result: RunTxResult,
+  common: Common,
+) {
+  const internals = builder as unknown as {
+    transactions: TypedTransaction[];
+    transactionResults: RunTxResult[];
+    gasUsed: bigint;
+    _minerValue: bigint;
+    blobGasUsed: bigint;
+  };
+  internals.transactions.pop();
+  internals.transactionResults.pop();
+  internals.gasUsed -= result.blockGasSpent;
+  internals._minerValue -= result.minerValue;
+  if (tx instanceof Blob4844Tx) {
+    internals.blobGasUsed -= BigInt(tx.blobVersionedHashes.length) * common.param("blobGasPerBlob");
+  }
+}
+
+/** The prefunded accounts: `m/44'/60'/0'/0/i` of the configured mnemonic. */
+export function deriveDevAccounts(config: L1Config): DevAccount[] {
+  const accounts: DevAccount[] = [];
+  for (let i = 0; i < config.devAccounts.count; i++) {
+    const account = mnemonicToAccount(config.devAccounts.mnemonic, { addressIndex: i });
+    const key = account.getHdKey().privateKey;
+    if (key === null) throw new NodeError(`no private key for dev account ${i}`);
+    accounts.push({ address: account.address, privateKey: bytesToHex(key) });
+  }
+  return accounts;
+}

@@ -481,7 +481,7 @@ export class L1Node {
       },
       blockOpts: { putBlockIntoBlockchain: false, common: this.common },
     });
-    const baseFee = builder.headerData.baseFeePerGas as bigint;
+    const baseFee = parent.header.calcNextBaseFee();
     const blobBaseFee = parent.header.calcNextBlobGasPrice(this.common);
     const included: { tx: TypedTransaction; result: RunTxResult }[] = [];
     const blobsOfBlock = new Map<string, Uint8Array>();
@@ -525,7 +525,7 @@ export class L1Node {
         });
       }
     }
-    builder.headerData.extraData = encodeExecuteExtraData({
+    internalsOf(builder).headerData.extraData = encodeExecuteExtraData({
       executeGasUsed: environment.gasUsed,
       executeBaseFee,
     });
@@ -735,22 +735,29 @@ export class L1Node {
 }
 
 /**
- * ethereumjs' BlockBuilder cannot take a transaction back out. This undoes what its
- * `addTransaction` recorded for the last one (the caller reverts the state).
+ * The fields of ethereumjs' BlockBuilder the node needs beyond its API: the header data, to set
+ * `extraData` once the block's execute gas is known, and the running totals, to take a
+ * transaction back out (which the builder has no method for).
  */
-function takeBackLastTransaction(
-  builder: BlockBuilder,
-  tx: TypedTransaction,
-  result: RunTxResult,
-  common: Common,
-) {
-  const internals = builder as unknown as {
+function internalsOf(builder: BlockBuilder) {
+  return builder as unknown as {
+    headerData: { extraData?: Uint8Array };
     transactions: TypedTransaction[];
     transactionResults: RunTxResult[];
     gasUsed: bigint;
     _minerValue: bigint;
     blobGasUsed: bigint;
   };
+}
+
+/** Undoes what `addTransaction` recorded for the last transaction (the caller reverts the state). */
+function takeBackLastTransaction(
+  builder: BlockBuilder,
+  tx: TypedTransaction,
+  result: RunTxResult,
+  common: Common,
+) {
+  const internals = internalsOf(builder);
   internals.transactions.pop();
   internals.transactionResults.pop();
   internals.gasUsed -= result.blockGasSpent;

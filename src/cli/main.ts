@@ -9,12 +9,14 @@ import { describeVerification, verifyStatelessNewPayload } from "../stateless/ve
 const USAGE = `nrx <command> [options]
 
 commands:
+  l1 [options]              run the L1 devnet node (EXECUTE at 0x0101, JSON-RPC on :8545); nrx l1 --help
   demo                      build a block of ETH and ERC-20 transfers, witness it, verify it statelessly
   verify FILE [--l2]        verify a schema-prefixed StatelessInput (binary file, or 0x-hex text)
   conformance [DIR...]      run EEST blockchain tests through the stateless path
                             (default: ../shared/fixtures prague, osaka and zkevm folders)
       --filter TEXT         only fixture files whose path contains TEXT
   bench stateless           stateless verification benchmark against stateful ethereumjs
+  bench l1 [--quick]        L1 blocks filling EXECUTE_CUMULATIVE_GAS_LIMIT: produce/verify time vs stock ethereumjs
   fuzz [--iterations N] [--seed S]   mutation fuzzing of the stateless verifier
   help                      this text`;
 
@@ -68,6 +70,14 @@ async function fuzzCommand(args: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
+    case "l1": {
+      const { runL1, L1_USAGE } = await import("./l1.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(L1_USAGE);
+        return 0;
+      }
+      return runL1(args);
+    }
     case "demo": {
       const { runDemo } = await import("./demo.ts");
       await runDemo(args);
@@ -80,8 +90,13 @@ export async function main(argv: string[]): Promise<number> {
       return runConformance(args);
     }
     case "bench": {
+      if (args[0] === "l1") {
+        const { runL1Bench } = await import("../bench/l1.ts");
+        await runL1Bench(args.slice(1));
+        return 0;
+      }
       if (args[0] !== "stateless") {
-        console.error("usage: nrx bench stateless [--json FILE]");
+        console.error("usage: nrx bench stateless|l1 [--json FILE]");
         return 2;
       }
       const { runStatelessBench } = await import("../bench/stateless.ts");

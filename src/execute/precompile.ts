@@ -102,6 +102,7 @@ export class ExecuteEnvironment {
   private tx: TypedTransaction | undefined;
   private gasUsedBeforeTx = 0n;
   private feesDue = 0n;
+  private heldBeforeTx: bigint | undefined;
   private message: Message | undefined;
 
   constructor(readonly options: ExecuteEnvironmentOptions) {}
@@ -121,6 +122,7 @@ export class ExecuteEnvironment {
       this.tx = tx;
       this.gasUsedBeforeTx = this.gasUsed;
       this.feesDue = 0n;
+      this.heldBeforeTx = undefined;
     });
     vm.events.on("afterTx", async (_result, resolve) => {
       try {
@@ -130,7 +132,9 @@ export class ExecuteEnvironment {
       }
     });
     vm.evm.events?.on("beforeMessage", (message: Message) => {
-      if (message.codeAddress?.equals(EXECUTE) || message.to?.equals(EXECUTE)) this.message = message;
+      // A contract creation has neither `to` nor a code address (ethereumjs' getter throws).
+      if (message.to === undefined) return;
+      if (message.codeAddress.equals(EXECUTE) || message.to.equals(EXECUTE)) this.message = message;
     });
   }
 
@@ -151,7 +155,13 @@ export class ExecuteEnvironment {
     const message = this.message;
     this.message = undefined;
     const data = input.data;
-    if (isExecuteQuery(data)) return this.query(input.gasLimit);
+    // The query takes no value: ETH left at 0x0101 would blur what the prepayments paid.
+    if (isExecuteQuery(data)) return message?.value ? halt(input.gasLimit) : this.query(input.gasLimit);
+    if (this.heldBeforeTx === undefined) {
+      // What 0x0101 held before this transaction's first call: not a prepayment of this transaction.
+      const held = (await input._EVM.stateManager.getAccount(EXECUTE))?.balance ?? 0n;
+      this.heldBeforeTx = held - paidBy(message);
+    }
     const record: ExecuteCallRecord = {
       txIndex: this.txIndex,
       caller: message?.caller.toString() ?? "0x",
@@ -286,7 +296,8 @@ export class ExecuteEnvironment {
     const sm = evm.stateManager;
     const held = (await sm.getAccount(EXECUTE))?.balance ?? 0n;
     if (held > 0n) await setBalance(evm, EXECUTE, 0n);
-    const unpaid = this.feesDue - held;
+    const paid = held - (this.heldBeforeTx ?? 0n);
+    const unpaid = this.feesDue - (paid > 0n ? paid : 0n);
     if (unpaid > 0n && this.tx !== undefined) {
       const sender = this.tx.getSenderAddress();
       const balance = (await sm.getAccount(sender))?.balance ?? 0n;
@@ -294,6 +305,11 @@ export class ExecuteEnvironment {
     }
     this.feesDue = 0n;
   }
+}
+
+/** Value a message transfers to `EXECUTE`: only a plain CALL to `0x0101` moves value there. */
+function paidBy(message: Message | undefined): bigint {
+  return message !== undefined && !message.delegatecall && message.to?.equals(EXECUTE) ? message.value : 0n;
 }
 
 function halt(gasLimit: bigint): ExecResult {

@@ -399,7 +399,8 @@ export class L1Node {
 
   // ---------------------------------------------------------------- blocks
 
-  private startSlots(): void {
+  /** Starts producing one block per slot (`config.slotTimeMs`). */
+  startSlots(): void {
     const tick = () => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {

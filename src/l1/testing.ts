@@ -3,16 +3,18 @@
  * the synthetic workload chain, Osaka rules, chain id 1337), signed L1 transactions from the dev
  * accounts, and a node in memory that mines on demand.
  */
-import { createBlock } from "@ethereumjs/block";
+import { type Block, createBlock } from "@ethereumjs/block";
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { type Address, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { newPayloadRequestToBlock } from "../stateless/payload.ts";
+import { blockToNewPayloadRequest, newPayloadRequestToBlock } from "../stateless/payload.ts";
 import { decodeStatelessInput, encodeStatelessInput } from "../stateless/ssz.ts";
+import { type StatelessVerification, verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { mixedTransfers, prepareStatelessInput } from "../workload/transfers.ts";
 import { type L1Config, parseL1Config } from "./config.ts";
-import { L1Node } from "./node.ts";
+import { L1_FORK, L1Node } from "./node.ts";
+import { l1BlockRules } from "./rules.ts";
 
 export type L2Block = { bytes: Uint8Array; gasUsed: bigint; blockNumber: bigint };
 
@@ -81,4 +83,36 @@ export function devTransaction(node: L1Node, index: number, options: TxOptions):
     },
     { common: node.common },
   ).sign(hexToBytes(node.devAccounts[index].privateKey));
+}
+
+/** The balance of `address` in the node's head state. */
+export async function balanceOf(node: L1Node, address: Address | string): Promise<bigint> {
+  const at = typeof address === "string" ? createAddressFromString(address) : address;
+  return (await node.stateAt().getAccount(at))?.balance ?? 0n;
+}
+
+/** The next nonce of dev account `index`: its state nonce plus its transactions in the mempool. */
+export async function nextNonce(node: L1Node, index: number): Promise<bigint> {
+  const address = createAddressFromString(node.devAccounts[index].address);
+  const stateNonce = (await node.stateAt().getAccount(address))?.nonce ?? 0n;
+  return node.mempool.pendingNonce(address, stateNonce);
+}
+
+/**
+ * Verifies mined block `block` statelessly from its own witness under the L1 rules (`EXECUTE`
+ * and the execute-gas market), as a validator in re-execution mode would.
+ */
+export async function reverifyBlock(node: L1Node, block: Block): Promise<StatelessVerification> {
+  const number = block.header.number;
+  const { witness } = await node.executionWitness(number);
+  return verifyStatelessNewPayload(
+    {
+      fork: L1_FORK,
+      newPayloadRequest: blockToNewPayloadRequest(block, await node.executionRequests(number)),
+      witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
+      chainConfig: { chainId: node.config.chainId },
+      publicKeys: [],
+    },
+    { rules: l1BlockRules(node.config.execute, L1_FORK, (hash) => node.blob(hash)) },
+  );
 }

@@ -1,0 +1,146 @@
+/**
+ * `nrx l1`: run the L1 devnet node with its JSON-RPC, printing what a developer needs to
+ * connect (endpoints, chain id, dev accounts and keys, EXECUTE parameters), as anvil does.
+ */
+import { parseArgs } from "node:util";
+import { formatEther } from "viem";
+import { EXECUTE_ADDRESS } from "../execute/result.ts";
+import { ConfigError, type L1Config, loadL1Config, parseL1Config } from "../l1/config.ts";
+import { L1Node, NodeError } from "../l1/node.ts";
+import { serveL1 } from "../rpc/l1.ts";
+
+export const L1_USAGE = `nrx l1 [options]
+
+  --config FILE        chain config (JSON); every field is optional, defaults are built in
+  --slot-time SECONDS  block time (default 12; fractions allowed, e.g. 0.5)
+  --host HOST          JSON-RPC host (default 127.0.0.1)
+  --port PORT          JSON-RPC port, HTTP and WebSocket (default 8545; 0 picks a free one)
+  --data-dir DIR       where the chain log lives (default .nrx/l1)
+  --memory             keep everything in memory (nothing survives a restart)
+  --automine           also mine a block for every transaction received
+  --quiet              no per-block log lines`;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export type L1Options = { config: L1Config; dataDir?: string; automine: boolean; quiet: boolean };
+
+/** Parses `nrx l1`'s arguments into a config (flags override the config file). */
+export function parseL1Args(args: string[]): L1Options {
+  let values: ReturnType<typeof parse>["values"];
+  const parse = (a: string[]) =>
+    parseArgs({
+      args: a,
+      options: {
+        config: { type: "string" },
+        "slot-time": { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        "data-dir": { type: "string" },
+        memory: { type: "boolean" },
+        automine: { type: "boolean" },
+        quiet: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  try {
+    values = parse(args).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const base = values.config !== undefined ? loadL1Config(values.config) : parseL1Config();
+  const rpc = { ...base.rpc };
+  if (values.host !== undefined) rpc.host = values.host;
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: not a port: ${values.port}`);
+    rpc.port = port;
+  }
+  let slotTimeMs = base.slotTimeMs;
+  if (values["slot-time"] !== undefined) {
+    const seconds = Number(values["slot-time"]);
+    if (!Number.isFinite(seconds) || seconds < 0.05 || seconds > 3600) {
+      throw new UsageError(`--slot-time: expected seconds between 0.05 and 3600, got ${values["slot-time"]}`);
+    }
+    slotTimeMs = Math.round(seconds * 1000);
+  }
+  if (values.memory && values["data-dir"] !== undefined) throw new UsageError("--memory and --data-dir exclude each other");
+  return {
+    config: { ...base, rpc, slotTimeMs },
+    ...(values.memory ? {} : { dataDir: values["data-dir"] ?? ".nrx/l1" }),
+    automine: values.automine === true,
+    quiet: values.quiet === true,
+  };
+}
+
+function banner(node: L1Node, urls: { url: string; wsUrl: string }, dataDir: string | undefined): string {
+  const { config } = node;
+  const lines = [
+    "nrx L1 devnet (Osaka rules + EXECUTE)",
+    "",
+    "Available accounts",
+    "==================",
+    ...node.devAccounts.map((a, i) => `(${i}) ${a.address} (${formatEther(config.devAccounts.balance)} ETH)`),
+    "",
+    "Private keys",
+    "==================",
+    ...node.devAccounts.map((a, i) => `(${i}) ${a.privateKey}`),
+    "",
+    `Mnemonic:          ${config.devAccounts.mnemonic}`,
+    `Chain id:          ${config.chainId}`,
+    `Slot time:         ${config.slotTimeMs / 1000} s`,
+    `Block gas limit:   ${config.gasLimit}`,
+    `EXECUTE:           ${EXECUTE_ADDRESS}  cost ${config.execute.gasCost} gas + ${config.execute.gasPerInputByte} gas/byte`,
+    `Execute gas:       limit ${config.execute.cumulativeGasLimit}, target ${config.execute.cumulativeGasTarget} per block`,
+    `Chain data:        ${dataDir ?? "in memory"}`,
+    `Head:              block ${node.head.header.number}`,
+    "",
+    `Listening on ${urls.url} and ${urls.wsUrl}`,
+  ];
+  return lines.join("\n");
+}
+
+/** Runs the node until SIGINT or SIGTERM. */
+export async function runL1(args: string[]): Promise<number> {
+  let options: L1Options;
+  try {
+    options = parseL1Args(args);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`${err.message}\n\n${L1_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
+  let node: L1Node;
+  try {
+    node = await L1Node.open(options.config, {
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      log: options.quiet ? () => {} : log,
+    });
+  } catch (err) {
+    if (err instanceof NodeError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  node.automine = options.automine;
+  const server = await serveL1(node, { ...options.config.rpc });
+  console.log(banner(node, server, options.dataDir));
+  node.startSlots();
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log(`${signal}: stopping`);
+      resolve();
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+  await server.close();
+  await node.stop();
+  return 0;
+}

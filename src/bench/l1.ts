@@ -448,6 +448,9 @@ function report(result: L1BenchResult): string {
   const { fits, maxLimitMgas: max, costModel: cm } = result;
   const fitLineText = (name: string, fit: Fit) =>
     `  ${name.padEnd(8)} ${f1(fit.interceptMs).padStart(8)} ms + ${fit.msPerMgas.toFixed(1).padStart(7)} ms/Mgas   (R² ${fit.r2.toFixed(4)})`;
+  const fastest = Math.min(...rows.map((r) => r.verify.medianMs));
+  // A negative intercept cannot be a cost: like a small one, it is noise in the fit.
+  const fixedIsNoise = fits.verify.interceptMs < 0.05 * fastest;
   const callsFor = (m: number) =>
     Number.isFinite(m) ? ` ≈ ${Math.floor((m * 1e6) / l2.gasUsed)} calls of this L2 block` : "";
   return [
@@ -476,7 +479,7 @@ function report(result: L1BenchResult): string {
     "",
     "Verification cost model (this L2 block's mix; its input size is proportional to its gas, so the two rates are one slope):",
     `  ${cm.msPerMgas.toFixed(1)} ms per Mgas of execute gas = ${cm.msPerInputKB.toFixed(2)} ms per KB of EXECUTE input, ` +
-      `plus ${f1(fits.verify.interceptMs)} ms per L1 block`,
+      `fixed ${f1(fits.verify.interceptMs)} ms per L1 block${fixedIsNoise ? " (zero within the noise)" : ""}`,
     `  per call of ${f1(l2.gasUsed / 1e6)} Mgas / ${kb(l2.inputBytes)} KB: ${f1(cm.perCallMs)} ms, of which ` +
       `${f1(cm.perCallInExecuteMs)} ms L2 stateless verification inside EXECUTE, ` +
       `${f1(cm.perCallDecodeMs)} ms SSZ decode of the input (${cm.decodeMsPerKB.toFixed(3)} ms/KB), ` +

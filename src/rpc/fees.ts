@@ -84,7 +84,10 @@ function maxBlobGas(block: Block): bigint {
 export function checkPercentiles(percentiles: number[]): void {
   percentiles.forEach((p, i) => {
     if (typeof p !== "number" || !Number.isFinite(p) || p < 0 || p > 100) {
-      throw new RpcError(INVALID_PARAMS, `invalid argument 2 (rewardPercentiles): ${p} is not between 0 and 100`);
+      throw new RpcError(
+        INVALID_PARAMS,
+        `invalid argument 2 (rewardPercentiles): ${p} is not between 0 and 100`,
+      );
     }
     if (i > 0 && p < percentiles[i - 1]) {
       throw new RpcError(
@@ -102,12 +105,20 @@ export function checkPercentiles(percentiles: number[]): void {
  * @example
  * feeHistory(node, 4n, { tag: "latest" }, [25, 75]).baseFeePerGas.length; // 5 once 4 blocks exist
  */
-export function feeHistory(node: L1Node, blockCount: bigint, newest: BlockSpec, percentiles?: number[]): Json {
+export function feeHistory(
+  node: L1Node,
+  blockCount: bigint,
+  newest: BlockSpec,
+  percentiles?: number[],
+): Json {
   if (percentiles !== undefined) checkPercentiles(percentiles);
   const newestNumber = blockNumberOf(node, newest);
   if (newestNumber === undefined) {
     const head = node.head.header.number;
-    throw new RpcError(INVALID_INPUT, `request beyond head block: requested ${JSON.stringify(newest)}, head ${head}`);
+    throw new RpcError(
+      INVALID_INPUT,
+      `request beyond head block: requested ${JSON.stringify(newest)}, head ${head}`,
+    );
   }
   let count = blockCount > BigInt(MAX_FEE_HISTORY_BLOCKS) ? BigInt(MAX_FEE_HISTORY_BLOCKS) : blockCount;
   if (count > newestNumber + 1n) count = newestNumber + 1n;

@@ -53,7 +53,8 @@ function headCursor(node: L1Node): Cursor {
  */
 function nextUnreported(node: L1Node, cursor: Cursor): bigint {
   let { number } = cursor;
-  if (bytesToHex(node.blockByNumber(number)?.block.hash() ?? new Uint8Array()) === cursor.hash) return number + 1n;
+  if (bytesToHex(node.blockByNumber(number)?.block.hash() ?? new Uint8Array()) === cursor.hash)
+    return number + 1n;
   // Rewound: blocks from the first changed number on are new to this filter.
   if (number > node.head.header.number) number = node.head.header.number + 1n;
   return number;
@@ -90,7 +91,10 @@ export class FilterRegistry {
 
   newLogFilter(query: LogQuery): Hex {
     if ("blockHash" in query) {
-      throw new RpcError(INVALID_PARAMS, "invalid argument 0 (filter): blockHash is not supported by eth_newFilter; use eth_getLogs");
+      throw new RpcError(
+        INVALID_PARAMS,
+        "invalid argument 0 (filter): blockHash is not supported by eth_newFilter; use eth_getLogs",
+      );
     }
     return this.add({ kind: "logs", query, cursor: headCursor(this.node), polled: this.now() });
   }
@@ -221,4 +225,3 @@ export class Subscriptions {
     return this.active.size;
   }
 }
-

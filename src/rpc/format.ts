@@ -44,7 +44,8 @@ function gasPriceOf(tx: TypedTransaction, block: Block | undefined): bigint {
   if (isLegacyTx(tx) || isAccessList2930Tx(tx)) return tx.gasPrice;
   if (block === undefined) return tx.maxFeePerGas;
   const baseFee = block.header.baseFeePerGas ?? 0n;
-  const tip = tx.maxPriorityFeePerGas < tx.maxFeePerGas - baseFee ? tx.maxPriorityFeePerGas : tx.maxFeePerGas - baseFee;
+  const tip =
+    tx.maxPriorityFeePerGas < tx.maxFeePerGas - baseFee ? tx.maxPriorityFeePerGas : tx.maxFeePerGas - baseFee;
   return baseFee + tip;
 }
 
@@ -190,7 +191,10 @@ export function formatReceipt(entry: ChainBlock, index: number): Json {
 function executeFields(block: Block): Json {
   try {
     const fields = executeHeaderFields(block.header);
-    return { executeGasUsed: quantity(fields.executeGasUsed), executeBaseFee: quantity(fields.executeBaseFee) };
+    return {
+      executeGasUsed: quantity(fields.executeGasUsed),
+      executeBaseFee: quantity(fields.executeBaseFee),
+    };
   } catch {
     return {};
   }

@@ -13,8 +13,8 @@ import {
   type BlockSpec,
   LATEST,
   optionalField,
-  type Parser,
   ParamProblem,
+  type Parser,
   parseAddress,
   parseBlockSpec,
   parseHash,
@@ -38,15 +38,18 @@ export type RangeLogQuery = LogCriteria & { fromBlock: BlockSpec; toBlock: Block
 
 const parseAddresses: Parser<Set<string>> = (value) => {
   if (typeof value === "string") return new Set([parseAddress(value).toString()]);
-  if (!Array.isArray(value)) throw new ParamProblem(`expected an address or an array of addresses, got ${show(value)}`);
-  return new Set(value.map((a, i) => {
-    try {
-      return parseAddress(a).toString();
-    } catch (err) {
-      if (err instanceof ParamProblem) throw new ParamProblem(`[${i}]: ${err.message}`);
-      throw err;
-    }
-  }));
+  if (!Array.isArray(value))
+    throw new ParamProblem(`expected an address or an array of addresses, got ${show(value)}`);
+  return new Set(
+    value.map((a, i) => {
+      try {
+        return parseAddress(a).toString();
+      } catch (err) {
+        if (err instanceof ParamProblem) throw new ParamProblem(`[${i}]: ${err.message}`);
+        throw err;
+      }
+    }),
+  );
 };
 
 const parseTopics: Parser<(Set<string> | null)[]> = (value) => {
@@ -128,7 +131,8 @@ export function logsInRange(node: L1Node, from: bigint, to: bigint, criteria: Lo
  */
 export function queryRange(node: L1Node, query: { fromBlock: BlockSpec; toBlock: BlockSpec }) {
   const head = node.head.header.number;
-  const from = blockNumberOf(node, query.fromBlock) ?? ("number" in query.fromBlock ? query.fromBlock.number : head);
+  const from =
+    blockNumberOf(node, query.fromBlock) ?? ("number" in query.fromBlock ? query.fromBlock.number : head);
   const to = blockNumberOf(node, query.toBlock) ?? head;
   if (from > to && from <= head) throw new RpcError(INVALID_INPUT, "invalid block range params");
   if (to - from + 1n > MAX_LOG_BLOCK_RANGE) {

@@ -4,7 +4,13 @@
  * A bad param is answered with `INVALID_PARAMS` and a message naming it, e.g.
  * `invalid argument 0 (address): expected a 20-byte 0x-hex address, got "0x12"`.
  */
-import { type Address, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft } from "@ethereumjs/util";
+import {
+  type Address,
+  createAddressFromString,
+  equalsBytes,
+  hexToBytes,
+  setLengthLeft,
+} from "@ethereumjs/util";
 import type { Hex } from "viem";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 
@@ -107,7 +113,8 @@ const DATA = /^0x([0-9a-fA-F]{2})*$/;
 export const parseQuantity: Parser<bigint> = (value) => {
   if (typeof value !== "string") return problem(`expected a 0x-hex quantity, got ${show(value)}`);
   if (!QUANTITY.test(value)) {
-    if (/^0x0[0-9a-fA-F]+$/.test(value)) return problem(`hex number with leading zero digits: ${show(value)}`);
+    if (/^0x0[0-9a-fA-F]+$/.test(value))
+      return problem(`hex number with leading zero digits: ${show(value)}`);
     return problem(`expected a 0x-hex quantity, got ${show(value)}`);
   }
   if (value.length > 66) return problem(`quantity ${show(value)} exceeds 256 bits`);
@@ -124,7 +131,8 @@ export const parseUint64: Parser<bigint> = (value) => {
 /** A 0x-hex quantity, a decimal string or a JSON integer, as anvil's and geth's dev methods take. */
 export const parseLooseInteger: Parser<bigint> = (value) => {
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value) || value < 0) problem(`expected a non-negative integer, got ${show(value)}`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      problem(`expected a non-negative integer, got ${show(value)}`);
     return BigInt(value);
   }
   if (typeof value === "string" && /^[0-9]+$/.test(value)) return BigInt(value);

@@ -16,7 +16,7 @@ import { type RejectionCode, TransactionRejectedError } from "../l1/mempool.ts";
 import type { DevAccount, L1Node } from "../l1/node.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import { nextBaseFee, suggestedTip } from "./fees.ts";
-import { LATEST, type CallRequest } from "./params.ts";
+import { type CallRequest, LATEST } from "./params.ts";
 import { estimateGas } from "./simulate.ts";
 
 /** geth's message for each rejection; `detail`: whether geth appends the particulars. */
@@ -76,24 +76,28 @@ export async function sendRaw(node: L1Node, raw: Uint8Array): Promise<Hex> {
   }
 }
 
-function devAccount(node: L1Node, request: CallRequest): DevAccount {
-  if (request.from === undefined) throw new RpcError(INVALID_INPUT, 'missing "from" in the transaction');
-  const from = request.from.toString();
-  const account = node.devAccounts.find((a) => a.address.toLowerCase() === from);
-  if (account === undefined) throw new RpcError(INVALID_INPUT, `unknown account ${from}`);
+/**
+ * The dev account with this address, whose key the node holds.
+ *
+ * @throws {RpcError} -32000 "unknown account" (geth's words) for any other address.
+ */
+export function devAccount(node: L1Node, address: string | undefined): DevAccount {
+  if (address === undefined) throw new RpcError(INVALID_INPUT, 'missing "from" in the transaction');
+  const account = node.devAccounts.find((a) => a.address.toLowerCase() === address.toLowerCase());
+  if (account === undefined) throw new RpcError(INVALID_INPUT, `unknown account ${address}`);
   return account;
 }
 
 /**
- * Signs a transaction for a dev account and sends it: nonce from the pending state, gas by
- * estimate, an EIP-1559 fee cap of twice the next base fee plus the suggested tip. With
- * `gasPrice` the transaction is legacy (type 1 with an access list).
+ * Signs a transaction for a dev account (`eth_signTransaction`), filling what a wallet fills:
+ * the nonce from the pending state, gas by estimate, an EIP-1559 fee cap of twice the next
+ * base fee plus the suggested tip. With `gasPrice` it is legacy (type 1 with an access list).
  *
  * @example
- * const hash = await sendDevTransaction(node, { from, to, value: 1n });
+ * const signed = await signDevTransaction(node, { from, to, value: 1n });
  */
-export async function sendDevTransaction(node: L1Node, request: CallRequest): Promise<Hex> {
-  const account = devAccount(node, request);
+export async function signDevTransaction(node: L1Node, request: CallRequest): Promise<TypedTransaction> {
+  const account = devAccount(node, request.from?.toString());
   if (request.chainId !== undefined && request.chainId !== node.config.chainId) {
     throw new RpcError(
       INVALID_INPUT,
@@ -129,13 +133,20 @@ export async function sendDevTransaction(node: L1Node, request: CallRequest): Pr
     } else {
       const tip = request.maxPriorityFeePerGas ?? suggestedTip(node);
       const maxFeePerGas = request.maxFeePerGas ?? 2n * nextBaseFee(node) + tip;
-      tx = createFeeMarket1559Tx(
-        { ...base, maxFeePerGas, maxPriorityFeePerGas: tip, accessList },
-        options,
-      );
+      tx = createFeeMarket1559Tx({ ...base, maxFeePerGas, maxPriorityFeePerGas: tip, accessList }, options);
     }
   } catch (err) {
     throw new RpcError(INVALID_INPUT, invalidMessage((err as Error).message));
   }
-  return sendRaw(node, tx.sign(hexToBytes(account.privateKey)).serialize());
+  return tx.sign(hexToBytes(account.privateKey));
+}
+
+/**
+ * `eth_sendTransaction` for the dev accounts: signs as `signDevTransaction` and sends.
+ *
+ * @example
+ * const hash = await sendDevTransaction(node, { from, to, value: 1n });
+ */
+export async function sendDevTransaction(node: L1Node, request: CallRequest): Promise<Hex> {
+  return sendRaw(node, (await signDevTransaction(node, request)).serialize());
 }

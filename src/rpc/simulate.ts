@@ -7,11 +7,7 @@
  * by thousands of gas for a contract that calls `EXECUTE`.
  */
 import type { Block } from "@ethereumjs/block";
-import {
-  createBlob4844Tx,
-  createFeeMarket1559Tx,
-  type TypedTransaction,
-} from "@ethereumjs/tx";
+import { createBlob4844Tx, createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import {
   Account,
   type Address,
@@ -167,21 +163,27 @@ export async function simulate(
   const fees = feesOf(request, block, from);
   const tx = impersonatedTx(node, request, gasLimit, fees, account?.nonce ?? 0n, block);
   const minimum = tx.getMinimumGasLimit();
-  if (gasLimit < minimum) throw serverError(`intrinsic gas too low: gas ${gasLimit}, minimum needed ${minimum}`);
+  if (gasLimit < minimum)
+    throw serverError(`intrinsic gas too low: gas ${gasLimit}, minimum needed ${minimum}`);
 
   // Without a price, a call costs nothing (geth); with one, the balance must cover it.
   const balance = account?.balance ?? 0n;
   const value = request.value ?? 0n;
   const want = value + (fees.priced ? gasLimit * fees.feeCap : 0n);
   if (balance < want) {
-    throw serverError(`insufficient funds for gas * price + value: address ${from} have ${balance} want ${want}`);
+    throw serverError(
+      `insufficient funds for gas * price + value: address ${from} have ${balance} want ${want}`,
+    );
   }
   if (account !== undefined && !equalsBytes(account.codeHash, KECCAK256_NULL)) {
     // EIP-3607 refuses transactions from contracts; calls from them are fine (geth skips the
     // check). In this throwaway state the sender is made an EOA, keeping nonce and balance.
     const code = await sm.getCode(from);
     if (!equalsBytes(code.subarray(0, 3), DELEGATION_PREFIX)) {
-      await sm.putAccount(from, new Account(account.nonce, account.balance, account.storageRoot, KECCAK256_NULL));
+      await sm.putAccount(
+        from,
+        new Account(account.nonce, account.balance, account.storageRoot, KECCAK256_NULL),
+      );
     }
   }
 
@@ -349,4 +351,3 @@ export async function createAccessList(
     ...(failure !== undefined ? { error: failure.message } : {}),
   };
 }
-

@@ -1,0 +1,188 @@
+/**
+ * The node's own methods (`nrx_*`: the execute-gas market, the `EXECUTE` calls of a block, and
+ * stateless re-verification of a block) and the `debug_*` methods that serve raw chain data
+ * and execution witnesses in the format of geth and reth.
+ */
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { encodeReceipt } from "@ethereumjs/vm";
+import type { ChainBlock, L1Node, StoredExecuteCall } from "../l1/node.ts";
+import { L1_FORK } from "../l1/node.ts";
+import { executeBaseFeeAfter, executeHeaderFields, l1BlockRules } from "../l1/rules.ts";
+import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import type { StatelessInput } from "../stateless/ssz.ts";
+import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { chainBlockOf, headerNotFound } from "./blocks.ts";
+import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
+import { type Json, quantity } from "./format.ts";
+import { expectParams, optionalParam, param, parseBlockSpec, parseLooseInteger } from "./params.ts";
+import type { RpcMethods } from "./payload.ts";
+
+/** `nrx_executeMarket` serves at most this many blocks. */
+export const MAX_MARKET_BLOCKS = 1024n;
+const DEFAULT_MARKET_BLOCKS = 16n;
+
+function blockWithParent(node: L1Node, params: unknown[]): ChainBlock {
+  const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+  if (entry === undefined) throw headerNotFound();
+  if (entry.block.header.number === 0n) {
+    throw new RpcError(INVALID_INPUT, "the genesis block has no parent to execute it on");
+  }
+  return entry;
+}
+
+function formatExecuteCall(call: StoredExecuteCall, entry: ChainBlock): Json {
+  const tx = entry.block.transactions[call.txIndex];
+  return {
+    transactionHash: tx === undefined ? null : bytesToHex(tx.hash()),
+    transactionIndex: quantity(call.txIndex),
+    caller: call.caller.toLowerCase(),
+    source: call.source,
+    inputBytes: quantity(call.inputBytes),
+    outcome: call.outcome,
+    ...(call.reason !== undefined ? { reason: call.reason } : {}),
+    ...(call.message !== undefined ? { message: call.message } : {}),
+    ...(call.l2BlockNumber !== undefined ? { l2BlockNumber: quantity(BigInt(call.l2BlockNumber)) } : {}),
+    ...(call.l2BlockHash !== undefined ? { l2BlockHash: call.l2BlockHash } : {}),
+    executeGas: quantity(BigInt(call.executeGas)),
+    fee: quantity(BigInt(call.fee)),
+    verifyMs: call.verifyMs,
+  };
+}
+
+/**
+ * Re-verifies a mined block statelessly from its own witness under the L1 rules, as a
+ * validator in re-execution mode would (`nrx_verifyBlock`).
+ *
+ * @example
+ * await verifyBlock(node, node.chain[1]); // { valid: true, witnessBytes: "0x…" }
+ */
+export async function verifyBlock(node: L1Node, entry: ChainBlock): Promise<Json> {
+  const number = entry.block.header.number;
+  const { witness } = await node.executionWitness(number);
+  const input: StatelessInput = {
+    fork: L1_FORK,
+    newPayloadRequest: blockToNewPayloadRequest(entry.block, await node.executionRequests(number)),
+    witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
+    chainConfig: { chainId: node.config.chainId },
+    publicKeys: [],
+  };
+  const rules = l1BlockRules(node.config.execute, L1_FORK, (hash) => node.blob(hash));
+  const verification = await verifyStatelessNewPayload(input, { rules });
+  const witnessBytes = [...witness.state, ...witness.codes, ...witness.headers].reduce(
+    (n, b) => n + b.length,
+    0,
+  );
+  return {
+    valid: verification.successfulValidation,
+    ...(verification.reason !== undefined ? { reason: verification.reason } : {}),
+    ...(verification.message !== undefined ? { message: verification.message } : {}),
+    witnessBytes: quantity(witnessBytes),
+    // Dev methods changed the state between the parent and this block: it cannot verify.
+    ...(entry.preStateRoot !== undefined ? { preStateRoot: entry.preStateRoot } : {}),
+  };
+}
+
+/** The EIP-2718 encoding of each receipt of a block (what its receipts root commits to). */
+function rawReceipts(entry: ChainBlock): string[] {
+  return entry.receipts.map((receipt, i) =>
+    bytesToHex(
+      encodeReceipt(
+        {
+          status: receipt.status,
+          cumulativeBlockGasUsed: BigInt(receipt.cumulativeGasUsed),
+          bitvector: hexToBytes(receipt.logsBloom),
+          logs: receipt.logs.map((log) => [
+            hexToBytes(log.address),
+            log.topics.map((t) => hexToBytes(t)),
+            hexToBytes(log.data),
+          ]),
+        },
+        entry.block.transactions[i].type,
+      ),
+    ),
+  );
+}
+
+/**
+ * The `nrx_*` and `debug_*` methods.
+ *
+ * @example
+ * const market = await nrxMethods(node).nrx_executeMarket(["0x4"], { transport: "http" });
+ */
+export function nrxMethods(node: L1Node): RpcMethods {
+  return {
+    nrx_executeMarket: (params) => {
+      expectParams(params, 1, 0);
+      const count = optionalParam(params, 0, "blocks", parseLooseInteger, DEFAULT_MARKET_BLOCKS);
+      if (count < 1n || count > MAX_MARKET_BLOCKS) {
+        throw new RpcError(
+          INVALID_PARAMS,
+          `invalid argument 0 (blocks): expected 1 to ${MAX_MARKET_BLOCKS}, got ${count}`,
+        );
+      }
+      const market = node.config.execute;
+      const head = node.head.header;
+      const blocks: Json[] = [];
+      const oldest = head.number + 1n > count ? head.number + 1n - count : 0n;
+      for (let n = oldest; n <= head.number; n++) {
+        const entry = node.blockByNumber(n)!;
+        const fields = executeHeaderFields(entry.block.header);
+        blocks.push({
+          number: quantity(n),
+          executeGasUsed: quantity(fields.executeGasUsed),
+          executeBaseFee: quantity(fields.executeBaseFee),
+          calls: quantity(entry.executeCalls.length),
+        });
+      }
+      return {
+        executeBaseFee: quantity(executeHeaderFields(head).executeBaseFee),
+        nextExecuteBaseFee: quantity(executeBaseFeeAfter(head, market)),
+        cumulativeGasTarget: quantity(market.cumulativeGasTarget),
+        cumulativeGasLimit: quantity(market.cumulativeGasLimit),
+        gasCost: quantity(market.gasCost),
+        gasPerInputByte: quantity(market.gasPerInputByte),
+        baseFeeChangeDenominator: quantity(market.baseFeeChangeDenominator),
+        blocks,
+      };
+    },
+    nrx_executeCalls: (params) => {
+      expectParams(params, 1);
+      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      return entry === undefined ? null : entry.executeCalls.map((call) => formatExecuteCall(call, entry));
+    },
+    nrx_verifyBlock: async (params) => {
+      expectParams(params, 1);
+      return verifyBlock(node, blockWithParent(node, params));
+    },
+    debug_executionWitness: async (params) => {
+      expectParams(params, 1);
+      const entry = blockWithParent(node, params);
+      const { witness } = await node.executionWitness(entry.block.header.number);
+      const hex = (items: Uint8Array[]) => items.map((item) => bytesToHex(item));
+      return {
+        state: hex(witness.state),
+        codes: hex(witness.codes),
+        keys: hex(witness.keys),
+        headers: hex(witness.headers),
+      };
+    },
+    debug_getRawBlock: (params) => {
+      expectParams(params, 1);
+      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      if (entry === undefined) throw headerNotFound();
+      return bytesToHex(entry.block.serialize());
+    },
+    debug_getRawHeader: (params) => {
+      expectParams(params, 1);
+      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      if (entry === undefined) throw headerNotFound();
+      return bytesToHex(entry.block.header.serialize());
+    },
+    debug_getRawReceipts: (params) => {
+      expectParams(params, 1);
+      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      if (entry === undefined) throw headerNotFound();
+      return rawReceipts(entry);
+    },
+  };
+}

@@ -55,7 +55,8 @@ export function parseL1Args(args: string[]): L1Options {
   if (values.host !== undefined) rpc.host = values.host;
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: not a port: ${values.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port: not a port: ${values.port}`);
     rpc.port = port;
   }
   let slotTimeMs = base.slotTimeMs;
@@ -66,7 +67,8 @@ export function parseL1Args(args: string[]): L1Options {
     }
     slotTimeMs = Math.round(seconds * 1000);
   }
-  if (values.memory && values["data-dir"] !== undefined) throw new UsageError("--memory and --data-dir exclude each other");
+  if (values.memory && values["data-dir"] !== undefined)
+    throw new UsageError("--memory and --data-dir exclude each other");
   return {
     config: { ...base, rpc, slotTimeMs },
     ...(values.memory ? {} : { dataDir: values["data-dir"] ?? ".nrx/l1" }),

@@ -115,8 +115,14 @@ describe("nrx l1 killed with SIGKILL and restarted on its data directory", () =>
         if (receipt && hexToBigInt(receipt.blockNumber) <= hexToBigInt(at)) minedValue += value;
       }
       assert.equal(hexToBigInt((await rpc("eth_getBalance", [recipient, at])) as Hex), minedValue);
-      const verified = (await rpc("nrx_verifyBlock", ["latest"])) as { valid: boolean; message?: string };
-      assert.equal(verified.valid, true, `round ${round}: head does not re-verify: ${verified.message}`);
+      if (hexToBigInt(at) > 0n) {
+        const verified = (await rpc("nrx_verifyBlock", [at])) as { valid: boolean; message?: string };
+        assert.equal(
+          verified.valid,
+          true,
+          `round ${round}: block ${at} does not re-verify: ${verified.message}`,
+        );
+      }
 
       // New work: transfers and an EXECUTE call, then a kill at a random moment.
       for (let i = 0; i < 3; i++) {

@@ -2,9 +2,7 @@
  * Polling filters (`eth_newFilter`, `eth_newBlockFilter`, `eth_newPendingTransactionFilter`,
  * `eth_getFilterChanges`, `eth_getFilterLogs`, `eth_uninstallFilter`), which viem's `watch*`
  * actions use over HTTP, and WebSocket subscriptions (`eth_subscribe` `newHeads` and `logs`).
- * A filter remembers the last block it reported by number and hash, so after `evm_revert`
- * rewinds the chain it reports the replacement blocks. Like geth, a filter not polled for five
- * minutes is dropped.
+ * Like geth, a filter not polled for five minutes is dropped.
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex } from "@ethereumjs/util";
@@ -12,26 +10,15 @@ import type { Hex } from "viem";
 import type { ChainBlock, L1Node } from "../l1/node.ts";
 import { INVALID_INPUT, INVALID_PARAMS, METHOD_NOT_FOUND, RpcError } from "./errors.ts";
 import { formatHeader, type Json } from "./format.ts";
-import {
-  getLogs,
-  type LogCriteria,
-  type LogQuery,
-  logsInRange,
-  matchingLogs,
-  queryRange,
-  type RangeLogQuery,
-} from "./logs.ts";
+import { getLogs, type LogCriteria, type LogQuery, matchingLogs, type RangeLogQuery } from "./logs.ts";
 import type { RpcContext } from "./payload.ts";
 
 /** geth's filter timeout. */
 export const FILTER_TIMEOUT_MS = 5 * 60 * 1000;
 
-/** The last block a filter reported. */
-type Cursor = { number: bigint; hash: string };
-
 type Filter =
-  | { kind: "logs"; query: RangeLogQuery; cursor: Cursor; polled: number }
-  | { kind: "blocks"; cursor: Cursor; polled: number }
+  | { kind: "logs"; query: RangeLogQuery; found: Json[]; polled: number }
+  | { kind: "blocks"; found: Hex[]; polled: number }
   | { kind: "pending"; seen: Set<string>; polled: number };
 
 /** A random 16-byte id, as geth's. */
@@ -43,25 +30,17 @@ function filterNotFound(): RpcError {
   return new RpcError(INVALID_INPUT, "filter not found");
 }
 
-function headCursor(node: L1Node): Cursor {
-  return { number: node.head.header.number, hash: bytesToHex(node.head.hash()) };
+/** Whether a new block falls in a log filter's range: only block numbers bound it, tags follow the head. */
+function inRange(number: bigint, query: RangeLogQuery): boolean {
+  if ("number" in query.fromBlock && number < query.fromBlock.number) return false;
+  if ("number" in query.toBlock && number > query.toBlock.number) return false;
+  return !("tag" in query.toBlock && query.toBlock.tag === "earliest");
 }
 
 /**
- * The first block a filter has not reported: after its cursor, or after the last block of its
- * cursor's chain that is still canonical when the chain was rewound.
- */
-function nextUnreported(node: L1Node, cursor: Cursor): bigint {
-  let { number } = cursor;
-  if (bytesToHex(node.blockByNumber(number)?.block.hash() ?? new Uint8Array()) === cursor.hash)
-    return number + 1n;
-  // Rewound: blocks from the first changed number on are new to this filter.
-  if (number > node.head.header.number) number = node.head.header.number + 1n;
-  return number;
-}
-
-/**
- * The polling filters of one server.
+ * The polling filters of one server. Block and log filters collect from each new block (so
+ * after `evm_revert` rewinds the chain, the blocks mined again are reported as new); they
+ * listen to the node only while at least one filter is installed.
  *
  * @example
  * const filters = new FilterRegistry(node);
@@ -71,22 +50,44 @@ function nextUnreported(node: L1Node, cursor: Cursor): bigint {
  */
 export class FilterRegistry {
   private readonly filters = new Map<string, Filter>();
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly node: L1Node,
     private readonly now: () => number = Date.now,
   ) {}
 
+  private readonly onBlock = (entry: ChainBlock): void => {
+    this.expire();
+    const number = entry.block.header.number;
+    for (const filter of this.filters.values()) {
+      if (filter.kind === "blocks") filter.found.push(bytesToHex(entry.block.hash()));
+      else if (filter.kind === "logs" && inRange(number, filter.query)) {
+        filter.found.push(...matchingLogs(entry, filter.query));
+      }
+    }
+  };
+
   private expire(): void {
     const deadline = this.now() - FILTER_TIMEOUT_MS;
-    for (const [id, filter] of this.filters) if (filter.polled < deadline) this.filters.delete(id);
+    for (const [id, filter] of this.filters) if (filter.polled < deadline) this.remove(id);
   }
 
   private add(filter: Filter): Hex {
     this.expire();
     const id = newId();
     this.filters.set(id, filter);
+    this.unlisten ??= this.node.onBlock(this.onBlock);
     return id;
+  }
+
+  private remove(id: string): boolean {
+    const removed = this.filters.delete(id);
+    if (this.filters.size === 0 && this.unlisten !== undefined) {
+      this.unlisten();
+      this.unlisten = undefined;
+    }
+    return removed;
   }
 
   newLogFilter(query: LogQuery): Hex {
@@ -96,11 +97,11 @@ export class FilterRegistry {
         "invalid argument 0 (filter): blockHash is not supported by eth_newFilter; use eth_getLogs",
       );
     }
-    return this.add({ kind: "logs", query, cursor: headCursor(this.node), polled: this.now() });
+    return this.add({ kind: "logs", query, found: [], polled: this.now() });
   }
 
   newBlockFilter(): Hex {
-    return this.add({ kind: "blocks", cursor: headCursor(this.node), polled: this.now() });
+    return this.add({ kind: "blocks", found: [], polled: this.now() });
   }
 
   newPendingTransactionFilter(): Hex {
@@ -119,40 +120,26 @@ export class FilterRegistry {
   /** `eth_getFilterChanges`: what happened since the last poll. */
   changes(id: string): unknown[] {
     const filter = this.get(id);
-    const node = this.node;
-    if (filter.kind === "pending") {
-      const fresh = node.mempool.all().filter((entry) => !filter.seen.has(entry.hash));
-      // Keep only what the pool still holds, so `seen` does not grow without bound.
-      filter.seen = new Set(node.mempool.all().map((entry) => entry.hash));
-      return fresh.map((entry) => entry.hash);
-    }
-    const from = nextUnreported(node, filter.cursor);
-    const head = node.head.header.number;
-    filter.cursor = headCursor(node);
-    if (filter.kind === "blocks") {
-      const hashes: Hex[] = [];
-      for (let n = from; n <= head; n++) hashes.push(bytesToHex(node.blockByNumber(n)!.block.hash()));
-      return hashes;
-    }
-    const { query } = filter;
-    const lower = "number" in query.fromBlock ? query.fromBlock.number : 0n;
-    const upper = "number" in query.toBlock ? query.toBlock.number : head;
-    return logsInRange(node, from > lower ? from : lower, upper < head ? upper : head, query);
+    if (filter.kind !== "pending") return filter.found.splice(0);
+    const held = this.node.mempool.all().map((entry) => entry.hash);
+    const fresh = held.filter((hash) => !filter.seen.has(hash));
+    // Keep only what the pool still holds, so `seen` does not grow without bound.
+    filter.seen = new Set(held);
+    return fresh;
   }
 
   /** `eth_getFilterLogs`: every log the filter's range holds. */
   logs(id: string): Json[] {
     const filter = this.get(id);
     if (filter.kind !== "logs") throw filterNotFound();
-    queryRange(this.node, filter.query);
     return getLogs(this.node, filter.query);
   }
 
   uninstall(id: string): boolean {
-    return this.filters.delete(id.toLowerCase());
+    return this.remove(id.toLowerCase());
   }
 
-  /** Number of installed filters (for tests). */
+  /** Number of installed filters. */
   get size(): number {
     return this.filters.size;
   }
@@ -195,6 +182,7 @@ export class Subscriptions {
     setImmediate(() => {
       const queued = held ?? [];
       held = undefined;
+      if (!this.active.has(id)) return; // unsubscribed meanwhile
       for (const result of queued) notify(id, result);
     });
     const onBlock = (entry: ChainBlock) => {

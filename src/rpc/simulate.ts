@@ -32,7 +32,12 @@ export const TX_GAS_LIMIT_CAP = 1n << 24n;
 /** EIP-7702: code `0xef0100 ‖ address` delegates an account; it may still send transactions. */
 const DELEGATION_PREFIX = Uint8Array.of(0xef, 0x01, 0x00);
 
-/** The most gas one transaction may use here: the block gas limit, and the EIP-7825 cap under Osaka. */
+/**
+ * The most gas one transaction may use here: the block gas limit, and the EIP-7825 cap under Osaka.
+ *
+ * @example
+ * maxTransactionGas(node) // 16777216n with the default 60M block gas limit
+ */
 export function maxTransactionGas(node: L1Node): bigint {
   const cap = node.common.isActivatedEIP(7825) ? TX_GAS_LIMIT_CAP : node.config.gasLimit;
   return cap < node.config.gasLimit ? cap : node.config.gasLimit;
@@ -101,7 +106,7 @@ function impersonatedTx(
   block: Block,
 ): TypedTransaction {
   const from = request.from ?? createZeroAddress();
-  const common = {
+  const fields = {
     nonce,
     gasLimit,
     value: request.value ?? 0n,
@@ -119,7 +124,7 @@ function impersonatedTx(
       if (request.to === undefined) throw new Error('missing "to" in blob transaction');
       tx = createBlob4844Tx(
         {
-          ...common,
+          ...fields,
           to: request.to,
           blobVersionedHashes: request.blobVersionedHashes,
           maxFeePerBlobGas: request.maxFeePerBlobGas ?? block.header.getBlobGasPrice(),
@@ -128,7 +133,7 @@ function impersonatedTx(
       );
     } else {
       tx = createFeeMarket1559Tx(
-        { ...common, ...(request.to ? { to: request.to } : {}) },
+        { ...fields, ...(request.to ? { to: request.to } : {}) },
         { common: node.common, freeze: false },
       );
     }
@@ -212,7 +217,12 @@ export async function simulate(
   return { tx, result, executeCalls: environment.calls };
 }
 
-/** The reason in revert data: `Error(string)` or `Panic(uint256)`, as geth decodes them. */
+/**
+ * The reason in revert data: `Error(string)` or `Panic(uint256)`, as geth decodes them.
+ *
+ * @example
+ * revertReason(hexToBytes(encodeErrorResult({ abi: solidityError, args: ["no"] }))) // "no"
+ */
 export function revertReason(data: Uint8Array): string | undefined {
   const hex = bytesToHex(data);
   try {
@@ -234,7 +244,14 @@ function executeHalt(calls: ExecuteCallRecord[]): string {
   return ` (EXECUTE halted: ${last.reason ?? "halted"}${last.message ? `: ${last.message}` : ""})`;
 }
 
-/** The error for a failed run: code 3 with the revert data, else -32000 with the EVM error. */
+/**
+ * The error for a failed run: code 3 with the revert data, else -32000 with the EVM error (and
+ * why `EXECUTE` halted, when it did); `undefined` for a successful run.
+ *
+ * @example
+ * const failure = failureOf(await simulate(node, request, at, gas));
+ * if (failure) throw failure;
+ */
 export function failureOf(simulation: Simulation): RpcError | undefined {
   const { execResult } = simulation.result;
   const error = execResult.exceptionError;

@@ -19,8 +19,7 @@
  * @example
  * node bin/nrx.js bench l1 --limits 15,30,60 --runs 3 --json l1-bench.json
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
 import { createBlockFromRLP } from "@ethereumjs/block";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
@@ -37,6 +36,7 @@ import { blockToNewPayloadRequest } from "../stateless/payload.ts";
 import { encodeStatelessInput, type StatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { mixedTransfers, type PreparedInput, prepareStatelessInput } from "../workload/transfers.ts";
+import { ethereumjsVersion, f1, table } from "./report.ts";
 
 /** A third of a 12 s slot: the time a validator may spend verifying a block. */
 const BUDGET_MS = 4000;
@@ -374,18 +374,7 @@ async function benchLimit(
   };
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
-  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join(
-    "\n",
-  );
-}
-
 const s2 = (ms: number) => (ms / 1000).toFixed(2);
-const f1 = (n: number) => n.toFixed(1);
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const mgas = (n: number) =>
   Number.isNaN(n)
@@ -486,17 +475,6 @@ function report(result: L1BenchResult): string {
       `${f1(cm.perCallMs - cm.perCallInExecuteMs - cm.perCallDecodeMs)} ms the rest (L1 transaction, calldata, EVM)`,
     `Process max RSS ${f1(result.maxRssMB)} MiB`,
   ].join("\n");
-}
-
-function ethereumjsVersion(): string {
-  try {
-    // The package's exports hide its package.json; find it beside the resolved entry point.
-    const entry = createRequire(import.meta.url).resolve("@ethereumjs/vm");
-    const root = entry.slice(0, entry.lastIndexOf("/dist/"));
-    return (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Runs the L1 benchmark; see {@link USAGE} for the arguments. */

@@ -12,8 +12,7 @@
  * @example
  * node --expose-gc bin/nrx.js bench stateless --reps 5 --json bench.json
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
 import { createBlockFromRLP } from "@ethereumjs/block";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { MerkleStateManager } from "@ethereumjs/statemanager";
@@ -30,6 +29,7 @@ import {
   prepareStatelessInput,
   type Workload,
 } from "../workload/transfers.ts";
+import { ethereumjsVersion, f1, table } from "./report.ts";
 
 type Options = {
   reps: number;
@@ -278,17 +278,6 @@ async function benchWorkload(prepared: PreparedInput, options: Options): Promise
   };
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
-  return [line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join(
-    "\n",
-  );
-}
-
-const f1 = (n: number) => n.toFixed(1);
 const f0 = (n: number) => Math.round(n).toLocaleString("en-US");
 
 function report(result: StatelessBenchResult): string {
@@ -363,17 +352,6 @@ function report(result: StatelessBenchResult): string {
     `Memory (MiB), sampled after each timed run${result.gcExposed ? ", 'before' after a full GC" : " (run with node --expose-gc for cleaner 'before' figures)"}; process max RSS ${f1(result.maxRssMB)} MiB`,
     memory,
   ].join("\n");
-}
-
-function ethereumjsVersion(): string {
-  try {
-    // The package's exports hide its package.json; find it beside the resolved entry point.
-    const entry = createRequire(import.meta.url).resolve("@ethereumjs/vm");
-    const root = entry.slice(0, entry.lastIndexOf("/dist/"));
-    return (JSON.parse(readFileSync(`${root}/package.json`, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** Runs the stateless benchmark; see {@link USAGE} for the arguments. */

@@ -10,6 +10,7 @@ const USAGE = `nrx <command> [options]
 
 commands:
   l1 [options]              run the L1 devnet node (EXECUTE at 0x0101, JSON-RPC on :8545); nrx l1 --help
+  l2-block [--out FILE]     write a valid L2 block as EXECUTE input (hex), to try EXECUTE on the devnet
   demo                      build a block of ETH and ERC-20 transfers, witness it, verify it statelessly
   verify FILE [--l2]        verify a schema-prefixed StatelessInput (binary file, or 0x-hex text)
   conformance [DIR...]      run EEST blockchain tests through the stateless path
@@ -77,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return runL1(args);
+    }
+    case "l2-block": {
+      const { runL2Block } = await import("./l2-block.ts");
+      return runL2Block(args);
     }
     case "demo": {
       const { runDemo } = await import("./demo.ts");

@@ -117,7 +117,8 @@ function fields<T extends object>(
   if (overrides === undefined) return fallback;
   const given = object(overrides, path);
   for (const key of Object.keys(given)) {
-    if (!(key in parse))
+    // `hasOwn`, not `in`: "constructor", "toString" or "__proto__" are not fields of this config.
+    if (!Object.hasOwn(parse, key))
       throw new ConfigError(`${path}.${key}`, `unknown field (known: ${Object.keys(parse).join(", ")})`);
   }
   const out = { ...fallback };

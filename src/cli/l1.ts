@@ -54,7 +54,8 @@ export function parseL1Args(args: string[]): L1Options {
   const rpc = { ...base.rpc };
   if (values.host !== undefined) rpc.host = values.host;
   if (values.port !== undefined) {
-    const port = Number(values.port);
+    // Digits only: `Number` would read "" as 0 (a random port) and "0x10" as 16.
+    const port = /^[0-9]+$/.test(values.port) ? Number(values.port) : Number.NaN;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port: not a port: ${values.port}`);
     rpc.port = port;

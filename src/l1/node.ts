@@ -348,7 +348,17 @@ export class L1Node {
 
   private decodeTransaction(raw: Uint8Array): TypedTransaction {
     if (raw[0] === 0x03) {
-      return createBlob4844TxFromSerializedNetworkWrapper(raw, { common: this.common });
+      try {
+        return createBlob4844TxFromSerializedNetworkWrapper(raw, { common: this.common });
+      } catch (err) {
+        // The canonical form (no sidecar) is no network wrapper: decode it anyway, so that
+        // `sendRawTransaction` can say what is missing instead of "expected 4 or 5 values".
+        try {
+          return createTxFromRLP(raw, { common: this.common });
+        } catch {
+          throw err;
+        }
+      }
     }
     return createTxFromRLP(raw, { common: this.common });
   }

@@ -35,7 +35,8 @@ export type ExecuteCallRecord = {
   /** Index of the transaction in the block. */
   txIndex: number;
   caller: string;
-  source: "inline" | "blob";
+  /** Inline bytes, a blob reference, or the market query (recorded only when it halts). */
+  source: "inline" | "blob" | "query";
   inputBytes: number;
   outcome: "valid" | "invalid" | "halted";
   /** Why the call halted or the block is invalid. */
@@ -155,8 +156,27 @@ export class ExecuteEnvironment {
     const message = this.message;
     this.message = undefined;
     const data = input.data;
-    // The query takes no value: ETH left at 0x0101 would blur what the prepayments paid.
-    if (isExecuteQuery(data)) return message?.value ? halt(input.gasLimit) : this.query(input.gasLimit);
+    if (isExecuteQuery(data)) {
+      // The query takes no value: ETH left at 0x0101 would blur what the prepayments paid.
+      const problem = message?.value
+        ? { reason: "query_value", message: "the market query takes no value" }
+        : input.gasLimit < EXECUTE_QUERY_GAS
+          ? { reason: "out_of_gas", message: `the market query needs ${EXECUTE_QUERY_GAS} gas` }
+          : undefined;
+      if (problem === undefined) return this.query();
+      this.report({
+        txIndex: this.txIndex,
+        caller: message?.caller.toString() ?? "0x",
+        source: "query",
+        inputBytes: data.length,
+        outcome: "halted",
+        ...problem,
+        executeGas: 0n,
+        fee: 0n,
+        verifyMs: 0,
+      });
+      return halt(input.gasLimit);
+    }
     if (this.heldBeforeTx === undefined) {
       // What 0x0101 held before this transaction's first call: not a prepayment of this transaction.
       const held = (await input._EVM.stateManager.getAccount(EXECUTE))?.balance ?? 0n;
@@ -180,8 +200,7 @@ export class ExecuteEnvironment {
       record.message = err.message;
       return halt(input.gasLimit);
     } finally {
-      this.calls.push(record);
-      this.options.onCall?.(record);
+      this.report(record);
     }
   }
 
@@ -277,8 +296,12 @@ export class ExecuteEnvironment {
     }
   }
 
-  private query(gasLimit: bigint): ExecResult {
-    if (gasLimit < EXECUTE_QUERY_GAS) return halt(gasLimit);
+  private report(record: ExecuteCallRecord): void {
+    this.calls.push(record);
+    this.options.onCall?.(record);
+  }
+
+  private query(): ExecResult {
     const { cumulativeGasLimit, cumulativeGasTarget } = this.options.params;
     const output = encodeAbiParameters(
       [{ type: "uint256" }, { type: "uint64" }, { type: "uint64" }, { type: "uint64" }],

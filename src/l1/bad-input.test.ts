@@ -373,11 +373,10 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
     assert.equal(notHeld.error?.code, -32000);
     assert.match(notHeld.error!.message, /blob 0x01[0-9a-f]+ is not held by this node/);
 
-    // The market query takes no value. (Its halt leaves no EXECUTE call record, so the error
-    // names only the EVM error.)
+    // The market query takes no value.
     const paidQuery = await executeCall({ data: EXECUTE_QUERY, value: 1n });
     assert.equal(paidQuery.error?.code, -32000);
-    assert.match(paidQuery.error!.message, /^out of gas/);
+    assert.match(paidQuery.error!.message, /query_value: the market query takes no value/);
     const query = await executeCall({ data: EXECUTE_QUERY, value: 0n });
     assert.equal(hexToBytes(query.result as Hex).length, 4 * 32, "the unpaid query answers");
 
@@ -486,6 +485,10 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
       }
     }
     assert.equal(block.status.get(paidQuery), "0x0", "the paid market query fails its transaction");
+    assert.deepEqual(
+      [byHash.get(paidQuery)?.source, byHash.get(paidQuery)?.reason],
+      ["query", "query_value"],
+    );
     for (const hash of mutants) {
       const call = byHash.get(hash);
       assert.ok(call && call.outcome !== "valid", `mutant ${hash}: ${call?.outcome}`);

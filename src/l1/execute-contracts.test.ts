@@ -293,6 +293,7 @@ describe("ExecuteCaller on the L1 node", () => {
     );
     assert.equal(executeHeaderFields(block.header).executeGasUsed, 2n * l2.gasUsed);
     assert.equal(await balanceOf(node, caller), 0n, "an exact prepayment leaves nothing behind");
+    await reverify(node, block);
   });
 
   it("executeCalldata on a wrong transition emits valid = false and burns the prepayment", async () => {

@@ -30,10 +30,9 @@ import type { ExecuteCallRecord } from "../execute/precompile.ts";
 import { decodeExecuteInput, verifyExecuteInput } from "../execute/result.ts";
 import { parseL1Config } from "../l1/config.ts";
 import { L1_FORK } from "../l1/node.ts";
-import { executeHeaderFields, l1BlockRules } from "../l1/rules.ts";
+import { executeHeaderFields } from "../l1/rules.ts";
 import { devTransaction, memoryNode } from "../l1/testing.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
-import { encodeStatelessInput, type StatelessInput } from "../stateless/ssz.ts";
+import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { mixedTransfers, type PreparedInput, prepareStatelessInput } from "../workload/transfers.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
@@ -296,29 +295,16 @@ async function benchLimit(
   // (b) Stateless re-verification from the block's own witness.
   progress(`${label}: generating the L1 block's witness (re-runs the block)…`);
   let start = performance.now();
-  const generated = await node.executionWitness(block.header.number);
+  const generated = await node.statelessInput(block.header.number);
   const witnessGenerationMs = performance.now() - start;
   if (generated.error !== undefined) throw new Error(`witness generation: ${String(generated.error)}`);
-  const { witness } = generated;
-  const requests = await node.executionRequests(block.header.number);
-  const input: StatelessInput = {
-    fork: L1_FORK,
-    newPayloadRequest: blockToNewPayloadRequest(block, requests),
-    witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
-    chainConfig: { chainId: node.config.chainId },
-    publicKeys: [],
-  };
+  const { input, witness } = generated;
   const l1InputBytes = encodeStatelessInput(input).length;
   const verifySamples: number[] = [];
   const inExecute: number[] = [];
   for (let r = 0; r < options.runs; r++) {
     const records: ExecuteCallRecord[] = [];
-    const rules = l1BlockRules(
-      node.config.execute,
-      L1_FORK,
-      (h) => node.blob(h),
-      (record) => records.push(record),
-    );
+    const rules = node.rules((record) => records.push(record));
     gc?.();
     progress(`${label}: verifying the L1 block statelessly (run ${r + 1}/${options.runs})…`);
     start = performance.now();

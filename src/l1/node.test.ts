@@ -2,11 +2,9 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
-import type { StatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
-import { L1_FORK, type L1Node } from "./node.ts";
-import { executeHeaderFields, l1BlockRules } from "./rules.ts";
+import type { L1Node } from "./node.ts";
+import { executeHeaderFields } from "./rules.ts";
 import { devTransaction, type L2Block, memoryNode, validL2Block, withWrongStateRoot } from "./testing.ts";
 
 const EXECUTE = createAddressFromString(EXECUTE_ADDRESS);
@@ -161,15 +159,8 @@ describe("L1 node with EXECUTE", () => {
     await send(node, 7, { to: createAddressFromString(node.devAccounts[8].address), value: 1n, nonce: 0n });
     const [block] = await node.mine();
     assert.equal(block.transactions.length, 3);
-    const { witness } = await node.executionWitness(block.header.number);
-    const input: StatelessInput = {
-      fork: L1_FORK,
-      newPayloadRequest: blockToNewPayloadRequest(block, await node.executionRequests(block.header.number)),
-      witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
-      chainConfig: { chainId: node.config.chainId },
-      publicKeys: [],
-    };
-    const rules = l1BlockRules(node.config.execute, L1_FORK, (h) => node.blob(h));
+    const { input } = await node.statelessInput(block.header.number);
+    const rules = node.rules();
     const verification = await verifyStatelessNewPayload(input, { rules });
     assert.equal(verification.successfulValidation, true, verification.message);
     assert.equal(bytesToHex(verification.verified!.blockHash), bytesToHex(block.hash()));

@@ -34,8 +34,10 @@ import {
   type GeneratedWitness,
   generateExecutionWitness,
 } from "../stateless/generate.ts";
+import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { createBlockVM } from "../stateless/vm.ts";
+import { type BlockRules, createBlockVM } from "../stateless/vm.ts";
 import { RecordingDB } from "../stateless/witness-db.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { L1Config } from "./config.ts";
@@ -615,39 +617,44 @@ export class L1Node {
 
   // ---------------------------------------------------------------- witness
 
-  /** `debug_executionWitness`: the witness block `number` needs, recorded by re-running it on its pre-state. */
-  async executionWitness(number: bigint): Promise<{ witness: GeneratedWitness; error?: unknown }> {
+  /**
+   * Block `number` as a validator verifies it: its `StatelessInput` (payload and the witness
+   * recorded by re-running it on its pre-state) plus the `keys` of `debug_executionWitness`.
+   * `error` is set when the re-run fails (e.g. after a dev state change, see docs/l1-node.md).
+   */
+  async statelessInput(
+    number: bigint,
+  ): Promise<{ input: StatelessInput; witness: GeneratedWitness; error?: unknown }> {
     const entry = this.blockByNumber(number);
     if (entry === undefined || number === 0n) throw new NodeError(`no block ${number} with a parent`);
     const parent = this.chain[Number(number) - 1].block.header;
     const generation = await generateExecutionWitness(
       entry.block,
       this.common,
-      {
-        nodes: this.nodes,
-        parent,
-        headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize(),
-      },
-      l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash)),
+      { nodes: this.nodes, parent, headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize() },
+      this.rules(),
     );
+    const { state, codes, headers } = generation.witness;
+    const input: StatelessInput = {
+      fork: L1_FORK,
+      newPayloadRequest: blockToNewPayloadRequest(
+        entry.block,
+        encodeExecutionRequests(generation.result?.requests),
+      ),
+      witness: { state, codes, headers },
+      chainConfig: { chainId: this.config.chainId },
+      publicKeys: [],
+    };
     return {
+      input,
       witness: generation.witness,
       ...(generation.error !== undefined ? { error: generation.error } : {}),
     };
   }
 
-  /** The EIP-7685 requests of block `number`, which its payload carries (re-derived from a re-run). */
-  async executionRequests(number: bigint): Promise<Uint8Array[]> {
-    const entry = this.blockByNumber(number);
-    if (entry === undefined || number === 0n) return [];
-    const parent = this.chain[Number(number) - 1].block.header;
-    const generation = await generateExecutionWitness(
-      entry.block,
-      this.common,
-      { nodes: this.nodes, parent, headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize() },
-      l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash)),
-    );
-    return encodeExecutionRequests(generation.result?.requests);
+  /** The rules this chain's blocks are executed and verified with (`EXECUTE` and its market). */
+  rules(onCall?: (record: ExecuteCallRecord) => void): BlockRules {
+    return l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash), onCall);
   }
 
   // ---------------------------------------------------------------- dev methods

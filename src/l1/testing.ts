@@ -8,13 +8,12 @@ import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { type Address, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { blockToNewPayloadRequest, newPayloadRequestToBlock } from "../stateless/payload.ts";
+import { newPayloadRequestToBlock } from "../stateless/payload.ts";
 import { decodeStatelessInput, encodeStatelessInput } from "../stateless/ssz.ts";
 import { type StatelessVerification, verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { mixedTransfers, prepareStatelessInput } from "../workload/transfers.ts";
 import { type L1Config, parseL1Config } from "./config.ts";
-import { L1_FORK, L1Node } from "./node.ts";
-import { l1BlockRules } from "./rules.ts";
+import { L1Node } from "./node.ts";
 
 export type L2Block = { bytes: Uint8Array; gasUsed: bigint; blockNumber: bigint };
 
@@ -103,16 +102,6 @@ export async function nextNonce(node: L1Node, index: number): Promise<bigint> {
  * and the execute-gas market), as a validator in re-execution mode would.
  */
 export async function reverifyBlock(node: L1Node, block: Block): Promise<StatelessVerification> {
-  const number = block.header.number;
-  const { witness } = await node.executionWitness(number);
-  return verifyStatelessNewPayload(
-    {
-      fork: L1_FORK,
-      newPayloadRequest: blockToNewPayloadRequest(block, await node.executionRequests(number)),
-      witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
-      chainConfig: { chainId: node.config.chainId },
-      publicKeys: [],
-    },
-    { rules: l1BlockRules(node.config.execute, L1_FORK, (hash) => node.blob(hash)) },
-  );
+  const { input } = await node.statelessInput(block.header.number);
+  return verifyStatelessNewPayload(input, { rules: node.rules() });
 }

@@ -6,10 +6,7 @@
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { encodeReceipt } from "@ethereumjs/vm";
 import type { ChainBlock, L1Node, StoredExecuteCall } from "../l1/node.ts";
-import { L1_FORK } from "../l1/node.ts";
-import { executeBaseFeeAfter, executeHeaderFields, l1BlockRules } from "../l1/rules.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
-import type { StatelessInput } from "../stateless/ssz.ts";
+import { executeBaseFeeAfter, executeHeaderFields } from "../l1/rules.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { chainBlockOf, headerNotFound } from "./blocks.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
@@ -58,16 +55,8 @@ function formatExecuteCall(call: StoredExecuteCall, entry: ChainBlock): Json {
  */
 export async function verifyBlock(node: L1Node, entry: ChainBlock): Promise<Json> {
   const number = entry.block.header.number;
-  const { witness } = await node.executionWitness(number);
-  const input: StatelessInput = {
-    fork: L1_FORK,
-    newPayloadRequest: blockToNewPayloadRequest(entry.block, await node.executionRequests(number)),
-    witness: { state: witness.state, codes: witness.codes, headers: witness.headers },
-    chainConfig: { chainId: node.config.chainId },
-    publicKeys: [],
-  };
-  const rules = l1BlockRules(node.config.execute, L1_FORK, (hash) => node.blob(hash));
-  const verification = await verifyStatelessNewPayload(input, { rules });
+  const { input, witness } = await node.statelessInput(number);
+  const verification = await verifyStatelessNewPayload(input, { rules: node.rules() });
   const witnessBytes = [...witness.state, ...witness.codes, ...witness.headers].reduce(
     (n, b) => n + b.length,
     0,
@@ -157,7 +146,7 @@ export function nrxMethods(node: L1Node): RpcMethods {
     debug_executionWitness: async (params) => {
       expectParams(params, 1);
       const entry = blockWithParent(node, params);
-      const { witness } = await node.executionWitness(entry.block.header.number);
+      const { witness } = await node.statelessInput(entry.block.header.number);
       const hex = (items: Uint8Array[]) => items.map((item) => bytesToHex(item));
       return {
         state: hex(witness.state),

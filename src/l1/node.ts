@@ -87,6 +87,12 @@ export type NodeOptions = {
   /** Directory of the chain log; absent: in memory only (`--memory`). */
   dataDir?: string;
   log?: (line: string) => void;
+  /**
+   * The `parent_beacon_block_root` of block `number`, which the EIP-4788 contract exposes to
+   * contracts. Default: a deterministic stand-in (there is no beacon chain). An L2 sets it to its
+   * anchor, the L1 message root its bridge reads.
+   */
+  parentBeaconBlockRoot?: (number: bigint) => Uint8Array;
 };
 
 export type CallParams = {
@@ -489,7 +495,8 @@ export class L1Node {
         timestamp: this.nextTimestampFor(parent.header),
         gasLimit: this.config.gasLimit,
         mixHash: consensusValue("prev-randao", number),
-        parentBeaconBlockRoot: consensusValue("beacon-root", number),
+        parentBeaconBlockRoot:
+          this.options.parentBeaconBlockRoot?.(number) ?? consensusValue("beacon-root", number),
         extraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee }),
       },
       blockOpts: { putBlockIntoBlockchain: false, common: this.common },

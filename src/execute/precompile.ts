@@ -125,13 +125,9 @@ export class ExecuteEnvironment {
       this.feesDue = 0n;
       this.heldBeforeTx = undefined;
     });
-    vm.events.on("afterTx", async (_result, resolve) => {
-      try {
-        await this.settleFees(vm.evm);
-      } finally {
-        resolve?.();
-      }
-    });
+    // Resolving with the settlement's promise makes ethereumjs await it, and a failure (a node
+    // missing from a witness) fails the transaction instead of escaping as an unhandled rejection.
+    vm.events.on("afterTx", (_result, resolve) => resolve?.(this.settleFees(vm.evm)));
     vm.evm.events?.on("beforeMessage", (message: Message) => {
       // A contract creation has neither `to` nor a code address (ethereumjs' getter throws).
       if (message.to === undefined) return;

@@ -165,8 +165,14 @@ describe("L1 node with EXECUTE", () => {
     assert.equal(verification.successfulValidation, true, verification.message);
     assert.equal(bytesToHex(verification.verified!.blockHash), bytesToHex(block.hash()));
 
-    const tampered = { ...input, witness: { ...input.witness, state: input.witness.state.slice(1) } };
-    const rejected = await verifyStatelessNewPayload(tampered, { rules });
-    assert.equal(rejected.successfulValidation, false);
+    // Without any one of its state nodes the block is rejected, never accepted, never a crash
+    // (a node the end-of-transaction fee settlement reads included).
+    const { state } = input.witness;
+    for (let i = 0; i < state.length; i++) {
+      const tampered = { ...input, witness: { ...input.witness, state: state.filter((_, j) => j !== i) } };
+      const rejected = await verifyStatelessNewPayload(tampered, { rules });
+      assert.equal(rejected.successfulValidation, false, `without state node ${i}`);
+      assert.equal(rejected.reason, "missing_witness_node", `without state node ${i}: ${rejected.message}`);
+    }
   });
 });

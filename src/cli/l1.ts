@@ -131,6 +131,8 @@ export async function runL1(args: string[]): Promise<number> {
     }
     throw err;
   }
+  // A bug that escapes as an unhandled rejection is logged, not allowed to take the node down.
+  process.on("unhandledRejection", (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`));
   node.automine = options.automine;
   const server = await serveL1(node, { ...options.config.rpc });
   console.log(banner(node, server, options.dataDir));

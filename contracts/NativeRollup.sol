@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IAnchorPolicy} from "./Anchors.sol";
+import {Execute} from "./Execute.sol";
+import {ISequencingPolicy} from "./Sequencing.sol";
+
+/// @title NativeRollup
+/// @notice An L2 chain settled by EXECUTE (docs/rollup.md): `advance` re-executes the next L2 block
+///         in the L1 transaction that posts it, so the settled state root only ever moves to a
+///         verified successor. Who may post and which anchors are fine are separate policies.
+contract NativeRollup {
+    /// @notice How many settled state roots `stateRootAt` remembers (for withdrawal proofs).
+    uint256 public constant HISTORY = 256;
+
+    uint64 public immutable chainId;
+    ISequencingPolicy public immutable sequencing;
+    IAnchorPolicy public immutable anchors;
+
+    /// @notice The last settled L2 block.
+    uint64 public number;
+    bytes32 public blockHash;
+    bytes32 public stateRoot;
+    /// @notice The anchor of the last settled block (zero at genesis).
+    bytes32 public lastAnchor;
+    /// @dev State root of block `n` at `n % HISTORY`, for the last HISTORY blocks.
+    bytes32[HISTORY] private roots;
+
+    event Advanced(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot, bytes32 anchor, uint256 burnedFees);
+
+    /// @notice EXECUTE found the block's transition wrong.
+    error InvalidBlock();
+    error WrongChain(uint64 expected, uint64 got);
+    /// @notice The block does not start from the settled state, parent or height: a skipped,
+    ///         forked or replayed block.
+    error WrongPreState(bytes32 expected, bytes32 got);
+    error WrongParent(bytes32 expected, bytes32 got);
+    error WrongNumber(uint64 expected, uint64 got);
+    /// @notice The anchor policy refuses `anchor`: never published, or older than `lastAnchor`.
+    error StaleAnchor(bytes32 anchor, bytes32 lastAnchor);
+    error NotSequencer(address sender);
+    /// @notice Block `number` is not settled yet or fell out of the history.
+    error UnknownStateRoot(uint64 number);
+    error RefundFailed(address to, uint256 amount);
+
+    constructor(
+        uint64 chainId_,
+        bytes32 genesisBlockHash,
+        bytes32 genesisStateRoot,
+        ISequencingPolicy sequencing_,
+        IAnchorPolicy anchors_
+    ) {
+        chainId = chainId_;
+        sequencing = sequencing_;
+        anchors = anchors_;
+        blockHash = genesisBlockHash;
+        stateRoot = genesisStateRoot;
+        roots[0] = genesisStateRoot;
+    }
+
+    /// @notice Settles the next L2 block. `msg.value` is EXECUTE's prepayment: send at least
+    ///         `gasUsed × executeBaseFee` (`Execute.market()`); what EXECUTE does not burn is
+    ///         refunded here and forwarded to the sender, so sending a generous maximum is safe.
+    /// @param input an EXECUTE input: a StatelessInput or a blob reference.
+    function advance(bytes calldata input) external payable {
+        // Before EXECUTE: a refused sender should not pay for a verification.
+        if (!sequencing.isAllowed(msg.sender)) revert NotSequencer(msg.sender);
+        Execute.Result memory r = Execute.execute(input, msg.value);
+        if (!r.valid) revert InvalidBlock();
+        if (r.chainId != chainId) revert WrongChain(chainId, r.chainId);
+        if (r.preStateRoot != stateRoot) revert WrongPreState(stateRoot, r.preStateRoot);
+        if (r.parentHash != blockHash) revert WrongParent(blockHash, r.parentHash);
+        if (r.blockNumber != number + 1) revert WrongNumber(number + 1, r.blockNumber);
+        if (!anchors.isAcceptable(r.anchor, lastAnchor)) revert StaleAnchor(r.anchor, lastAnchor);
+
+        (number, blockHash, stateRoot, lastAnchor) = (r.blockNumber, r.blockHash, r.postStateRoot, r.anchor);
+        roots[r.blockNumber % HISTORY] = r.postStateRoot;
+        emit Advanced(r.blockNumber, r.blockHash, r.postStateRoot, r.anchor, r.burnedFees);
+
+        // The rollup keeps no ETH: EXECUTE's refund (and any ETH forced in) goes to the sender.
+        uint256 refund = address(this).balance;
+        if (refund > 0) {
+            (bool ok,) = msg.sender.call{value: refund}("");
+            if (!ok) revert RefundFailed(msg.sender, refund);
+        }
+    }
+
+    /// @notice The state root of settled block `n`, among the last HISTORY blocks.
+    function stateRootAt(uint64 n) external view returns (bytes32) {
+        if (n > number || number - n >= HISTORY) revert UnknownStateRoot(n);
+        return roots[n % HISTORY];
+    }
+}

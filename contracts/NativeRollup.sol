@@ -3,12 +3,14 @@ pragma solidity ^0.8.28;
 
 import {IAnchorPolicy} from "./Anchors.sol";
 import {Execute} from "./Execute.sol";
+import {Drop, IInclusionPolicy} from "./ForcedInclusion.sol";
 import {ISequencingPolicy} from "./Sequencing.sol";
 
 /// @title NativeRollup
 /// @notice An L2 chain settled by EXECUTE (docs/rollup.md): `advance` re-executes the next L2 block
 ///         in the L1 transaction that posts it, so the settled state root only ever moves to a
-///         verified successor. Who may post and which anchors are fine are separate policies.
+///         verified successor. Who may post, which anchors are fine and which transactions a block
+///         must include (forced inclusion; none without an inclusion policy) are separate policies.
 contract NativeRollup {
     /// @notice How many settled state roots `stateRootAt` remembers (for withdrawal proofs).
     uint256 public constant HISTORY = 256;
@@ -16,6 +18,9 @@ contract NativeRollup {
     uint64 public immutable chainId;
     ISequencingPolicy public immutable sequencing;
     IAnchorPolicy public immutable anchors;
+    /// @notice Zero for none: then no transaction is forced and `advance`'s inclusion arguments
+    ///         are ignored.
+    IInclusionPolicy public immutable inclusion;
 
     /// @notice The last settled L2 block.
     uint64 public number;
@@ -48,11 +53,13 @@ contract NativeRollup {
         bytes32 genesisBlockHash,
         bytes32 genesisStateRoot,
         ISequencingPolicy sequencing_,
-        IAnchorPolicy anchors_
+        IAnchorPolicy anchors_,
+        IInclusionPolicy inclusion_
     ) {
         chainId = chainId_;
         sequencing = sequencing_;
         anchors = anchors_;
+        inclusion = inclusion_;
         blockHash = genesisBlockHash;
         stateRoot = genesisStateRoot;
         roots[0] = genesisStateRoot;
@@ -61,8 +68,26 @@ contract NativeRollup {
     /// @notice Settles the next L2 block. `msg.value` is EXECUTE's prepayment: send at least
     ///         `gasUsed × executeBaseFee` (`Execute.market()`); what EXECUTE does not burn is
     ///         refunded here and forwarded to the sender, so sending a generous maximum is safe.
+    ///         With an inclusion policy, the same as `advance(input, 0, [], [])`: it fails while a
+    ///         forced transaction is due.
     /// @param input an EXECUTE input: a StatelessInput or a blob reference.
     function advance(bytes calldata input) external payable {
+        _advance(input, 0, new bytes32[](0), new Drop[](0));
+    }
+
+    /// @notice `advance(input)` for a block that starts with `forcedCount` forced transactions
+    ///         and drops the invalid ones in `drops` (IInclusionPolicy.checkInclusion).
+    /// @param restHashes the hashes of the block's transactions after the forced ones
+    function advance(bytes calldata input, uint256 forcedCount, bytes32[] calldata restHashes, Drop[] calldata drops)
+        external
+        payable
+    {
+        _advance(input, forcedCount, restHashes, drops);
+    }
+
+    function _advance(bytes calldata input, uint256 forcedCount, bytes32[] memory restHashes, Drop[] memory drops)
+        private
+    {
         // Before EXECUTE: a refused sender should not pay for a verification.
         if (!sequencing.isAllowed(msg.sender)) revert NotSequencer(msg.sender);
         Execute.Result memory r = Execute.execute(input, msg.value);
@@ -72,6 +97,9 @@ contract NativeRollup {
         if (r.parentHash != blockHash) revert WrongParent(blockHash, r.parentHash);
         if (r.blockNumber != number + 1) revert WrongNumber(number + 1, r.blockNumber);
         if (!anchors.isAcceptable(r.anchor, lastAnchor)) revert StaleAnchor(r.anchor, lastAnchor);
+        if (address(inclusion) != address(0)) {
+            inclusion.checkInclusion(r.preStateRoot, r.transactionsCommitment, forcedCount, restHashes, drops);
+        }
 
         (number, blockHash, stateRoot, lastAnchor) = (r.blockNumber, r.blockHash, r.postStateRoot, r.anchor);
         roots[r.blockNumber % HISTORY] = r.postStateRoot;

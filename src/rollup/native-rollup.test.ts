@@ -21,7 +21,15 @@ import {
 } from "../l1/testing.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
 import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
-import { type Deployed, type Deployment, deploy, gasCost, type Revert, receiptOf } from "./testing.ts";
+import {
+  type Deployed,
+  type Deployment,
+  deploy,
+  gasCost,
+  NO_INCLUSION_POLICY,
+  type Revert,
+  receiptOf,
+} from "./testing.ts";
 
 /** Sent with every `advance`: far above the fee, since the rollup forwards the excess back. */
 const PREPAYMENT = 10n ** 18n;
@@ -95,6 +103,7 @@ async function setUp(
         f.genesisStateRoot,
         sequencing.address.toString(),
         registry.address.toString(),
+        NO_INCLUSION_POLICY,
       ],
     },
   ]);

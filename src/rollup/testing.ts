@@ -19,11 +19,15 @@ import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { StoredReceipt } from "../l1/receipts.ts";
 import { devTransaction, nextNonce } from "../l1/testing.ts";
+import { L2_CHAIN_ID } from "./l2-chain.ts";
 
 /** L1 gas for every transaction the helpers send: enough for `advance` with a ~6 KB input. */
 export const GAS = 5_000_000n;
 const MAX_FEE = 100_000_000_000n;
 const TIP = 1_000_000_000n;
+
+/** `NativeRollup`'s inclusion policy when no transaction is forced (docs/rollup.md). */
+export const NO_INCLUSION_POLICY: Hex = "0x0000000000000000000000000000000000000000";
 
 /** A custom error as viem decodes it, e.g. `{ errorName: "WrongNumber", args: [1n, 1n] }`. */
 export type Revert = { errorName: string; args: readonly unknown[] };
@@ -136,4 +140,41 @@ export async function deploy(node: L1Node, from: number, deployments: Deployment
     assert.ok(receipt.contractAddress);
     return new Deployed(node, createAddressFromString(receipt.contractAddress), abis[i]);
   });
+}
+
+/** `L1Bridge`, based sequencing and a `NativeRollup` anchored on the bridge and bound to it. */
+export type BridgedRollup = { bridge: Deployed; sequencing: Deployed; rollup: Deployed };
+
+/**
+ * Deploys from dev account `from` an `L1Bridge`, a `BasedSequencing` and a `NativeRollup` settling
+ * the L2 chain that starts at `genesis` (anchored on the bridge), then binds the bridge to the rollup
+ * (`setRollup`); mines two blocks. The one place these helpers name the rollup's constructor.
+ * `inclusion` is the rollup's inclusion policy (none by default; a `ForcedInclusionInbox` is bound
+ * by its own `setRollup` afterwards).
+ */
+export async function deployBridgedRollup(
+  node: L1Node,
+  from: number,
+  genesis: { block: { hash(): Uint8Array }; header: { stateRoot: Uint8Array } },
+  chainId: bigint = L2_CHAIN_ID,
+  inclusion: string = NO_INCLUSION_POLICY,
+): Promise<BridgedRollup> {
+  const [bridge, sequencing] = await deploy(node, from, [{ name: "L1Bridge" }, { name: "BasedSequencing" }]);
+  const [rollup] = await deploy(node, from, [
+    {
+      name: "NativeRollup",
+      args: [
+        chainId,
+        bytesToHex(genesis.block.hash()),
+        bytesToHex(genesis.header.stateRoot),
+        sequencing.address.toString(),
+        bridge.address.toString(),
+        inclusion,
+      ],
+    },
+  ]);
+  const bound = await bridge.send(from, "setRollup", [rollup.address.toString()]);
+  await node.mine();
+  assert.equal(receiptOf(node, bound).status, 1, "setRollup succeeded");
+  return { bridge, sequencing, rollup };
 }

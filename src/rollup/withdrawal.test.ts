@@ -32,7 +32,7 @@ import {
   withdrawalHash,
   withdrawalSlot,
 } from "./message-tree.ts";
-import { Deployed, deploy, type Revert, receiptOf } from "./testing.ts";
+import { Deployed, deploy, NO_INCLUSION_POLICY, type Revert, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -134,6 +134,7 @@ async function world(options: { settle?: boolean } = {}): Promise<World> {
         bytesToHex(l2Genesis.header.stateRoot),
         sequencing.address.toString(),
         bridge.address.toString(),
+        NO_INCLUSION_POLICY,
       ],
     },
   ]);
@@ -316,7 +317,14 @@ describe("L1Bridge binding to its rollup", () => {
     const zero = bytesToHex(new Uint8Array(32));
     const rollupOn = (anchors: Deployed) => ({
       name: "NativeRollup",
-      args: [L2_CHAIN_ID, zero, zero, sequencing.address.toString(), anchors.address.toString()],
+      args: [
+        L2_CHAIN_ID,
+        zero,
+        zero,
+        sequencing.address.toString(),
+        anchors.address.toString(),
+        NO_INCLUSION_POLICY,
+      ],
     });
     const [rollup, foreign] = await deploy(node, 0, [rollupOn(bridge), rollupOn(other)]);
     const none = claimArgs(0n, { index: 0n, sender: L1_RECIPIENT, to: L1_RECIPIENT, value: 0n }, [[], []]);

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {NativeRollup} from "./NativeRollup.sol";
+import {StateProof} from "./StateProof.sol";
+
+/// @notice A forced transaction the sequencer leaves out of its block, with the proof that it
+///         could not have been included: the sender's account in the block's pre-state
+///         (`eth_getProof(sender).accountProof` on L2).
+struct Drop {
+    uint256 index;
+    bytes[] accountProof;
+}
+
+/// @title IInclusionPolicy
+/// @notice What a rollup asks before it settles a block, once EXECUTE has vouched for it: whether
+///         the block includes the transactions it must (docs/rollup.md, "Forced inclusion").
+interface IInclusionPolicy {
+    /// @notice Reverts unless the block is fine by the policy; records what the block settled.
+    /// @param preStateRoot the block's (verified) pre-state root, for drop proofs
+    /// @param transactionsCommitment EXECUTE's commitment to the block's transactions (spec §4.2)
+    /// @param forcedCount how many forced transactions the block starts with
+    /// @param restHashes the hashes of the block's other transactions, in order (needed only
+    ///        when `forcedCount > 0`)
+    /// @param drops forced transactions left out, each with its proof of invalidity
+    function checkInclusion(
+        bytes32 preStateRoot,
+        bytes32 transactionsCommitment,
+        uint256 forcedCount,
+        bytes32[] calldata restHashes,
+        Drop[] calldata drops
+    ) external;
+}
+
+/// @title RLPReader
+/// @notice Reads canonical RLP from calldata. Canonical only: the L2 refuses any other encoding,
+///         and a transaction the inbox accepts but the L2 refuses could be neither included nor
+///         dropped.
+library RLPReader {
+    /// @notice An item whose payload is `data[start:end]`; the item itself ends at `end` too.
+    struct Item {
+        uint256 start;
+        uint256 end;
+        bool isList;
+    }
+
+    /// @notice Not canonical RLP, or not within its bounds.
+    error InvalidRLP();
+
+    /// @notice The item at `offset`, which must end by `limit`.
+    function item(bytes calldata data, uint256 offset, uint256 limit) internal pure returns (Item memory it) {
+        if (offset >= limit) revert InvalidRLP();
+        uint256 b = uint8(data[offset]);
+        if (b < 0x80) return Item(offset, offset + 1, false);
+        it.isList = b >= 0xc0;
+        uint256 short = it.isList ? b - 0xc0 : b - 0x80;
+        uint256 length = short;
+        it.start = offset + 1;
+        if (short > 55) {
+            uint256 lengthOfLength = short - 55;
+            it.start += lengthOfLength;
+            // No leading zero in the length, and no long form for what the short form holds.
+            if (it.start > limit || data[offset + 1] == 0) revert InvalidRLP();
+            length = uint256(bytes32(data[offset + 1:it.start])) >> (256 - 8 * lengthOfLength);
+            if (length <= 55) revert InvalidRLP();
+        }
+        it.end = it.start + length;
+        if (it.end > limit) revert InvalidRLP();
+        // A single byte below 0x80 is its own encoding.
+        if (!it.isList && length == 1 && uint8(data[it.start]) < 0x80) revert InvalidRLP();
+    }
+
+    /// @notice A string read as a big-endian integer of at most 32 bytes, without leading zeros.
+    function toUint(bytes calldata data, Item memory it) internal pure returns (uint256) {
+        uint256 length = it.end - it.start;
+        if (it.isList || length > 32 || (length > 0 && data[it.start] == 0)) revert InvalidRLP();
+        if (length == 0) return 0;
+        return uint256(bytes32(data[it.start:it.end])) >> (256 - 8 * length);
+    }
+
+    /// @notice Whether `it` is a string of exactly `length` bytes.
+    function isString(Item memory it, uint256 length) internal pure returns (bool) {
+        return !it.isList && it.end - it.start == length;
+    }
+
+    /// @notice The header of a list whose payload is `length` bytes.
+    function listHeader(uint256 length) internal pure returns (bytes memory header) {
+        if (length <= 55) return abi.encodePacked(uint8(0xc0 + length));
+        uint256 n = 0;
+        for (uint256 l = length; l > 0; l >>= 8) n++;
+        header = new bytes(1 + n);
+        header[0] = bytes1(uint8(0xf7 + n));
+        for (uint256 i = 0; i < n; i++) header[1 + i] = bytes1(uint8(length >> (8 * (n - 1 - i))));
+    }
+}
+
+/// @title ForcedInclusionInbox
+/// @notice Lets anyone force a signed L2 transaction into the rollup (docs/rollup.md, "Forced
+///         inclusion"): once its deadline has passed, the rollup settles no block that neither
+///         includes it nor proves it invalid.
+///
+///         `forceInclude` decodes the transaction (EIP-1559 only, for this L2) and recovers its
+///         sender on L1 at once, so what the queue holds is signed and well-formed; what it cannot
+///         know is whether the sender's nonce and balance still fit when the entry falls due.
+///         Settling, the sequencer handles the head of the queue in this order:
+///         1. drops: due entries it proves invalid by the sender's account in the block's
+///            pre-state (a nonce other than the transaction's, or a balance below
+///            `gasLimit × maxFeePerGas + value`);
+///         2. inclusions: the next `forcedCount` entries are the block's first transactions,
+///            checked against EXECUTE's transactions commitment (spec §4.2).
+///         Drops come first because the pre-state is the state a forced transaction meets only as
+///         long as no forced transaction ran before it: after one, a sender's nonce or balance may
+///         have moved (a second transaction of the same sender would look stale). So an invalid
+///         entry behind an included one is dropped in the next block, against that block's
+///         pre-state; that is why a block that includes forced transactions may leave due entries
+///         behind, while a block that includes none must leave none due.
+/// @dev Bound to its rollup like L1Bridge: deployed first, `setRollup` once by the deployer, and
+///      only to a rollup whose inclusion policy is this inbox.
+contract ForcedInclusionInbox is IInclusionPolicy {
+    using RLPReader for bytes;
+    using RLPReader for RLPReader.Item;
+
+    /// @notice A queued transaction: what settlement needs of it.
+    struct Entry {
+        bytes32 txHash;
+        address sender;
+        uint64 nonce;
+        /// @dev `gasLimit × maxFeePerGas + value`: the balance the L2 requires to include it.
+        uint256 maxCost;
+        /// @dev The last L1 block in which a settled block may still leave it out.
+        uint256 deadline;
+    }
+
+    /// @notice secp256k1n / 2: the largest `s` a valid signature has (EIP-2).
+    uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+    uint256 private constant FIELDS = 12;
+    /// @notice The gas a transaction needs at least, and may use at most (EIP-7825, Osaka).
+    uint256 private constant MIN_TX_GAS = 21_000;
+    uint256 private constant MAX_TX_GAS = 1 << 24;
+    /// @notice The largest init code a creation may carry (EIP-3860).
+    uint256 private constant MAX_INITCODE = 49_152;
+
+    uint64 public immutable l2ChainId;
+    /// @notice L1 blocks a queued transaction may wait before it must be handled.
+    uint256 public immutable delayBlocks;
+    address public immutable deployer;
+    /// @notice The only caller of `checkInclusion` (zero until `setRollup`).
+    NativeRollup public rollup;
+
+    /// @notice The queue is `entries[head .. tail)`.
+    uint256 public head;
+    uint256 public tail;
+    mapping(uint256 index => Entry) private entries;
+
+    /// @notice `transaction` (its bytes, for the sequencer to include) was queued at `index`.
+    event ForcedTransactionQueued(
+        uint256 indexed index,
+        bytes32 indexed txHash,
+        address indexed sender,
+        uint64 nonce,
+        uint256 deadline,
+        bytes transaction
+    );
+    event ForcedTransactionIncluded(uint256 indexed index, bytes32 indexed txHash);
+    event ForcedTransactionDropped(uint256 indexed index, bytes32 indexed txHash);
+
+    error NotEip1559();
+    error WrongChainId(uint256 expected, uint256 got);
+    /// @notice The fields do not form a valid EIP-1559 transaction (beyond RLP).
+    error InvalidTransaction();
+    /// @notice The signature recovers no sender, or `s` is in the upper half.
+    error InvalidSignature();
+    error NotDeployer(address caller);
+    error RollupAlreadySet(address rollup);
+    error WrongRollup(address rollup);
+    error NotRollup(address caller);
+    /// @notice Due entry `index` was neither included nor dropped.
+    error ForcedTransactionSkipped(uint256 index);
+    /// @notice A drop or inclusion names entry `index`, which is not the next one queued.
+    error NotNext(uint256 index, uint256 next);
+    /// @notice The block claims `count` forced transactions where `queued` are left to include.
+    error NotQueued(uint256 count, uint256 queued);
+    /// @notice Entry `index` is not due yet: only due entries may be dropped.
+    error NotDue(uint256 index);
+    /// @notice The proof shows entry `index`'s sender with its nonce and enough balance.
+    error NotDroppable(uint256 index);
+    /// @notice The block's transactions do not start with the claimed forced ones.
+    error WrongTransactions(bytes32 expected, bytes32 got);
+
+    constructor(uint64 l2ChainId_, uint256 delayBlocks_) {
+        l2ChainId = l2ChainId_;
+        delayBlocks = delayBlocks_;
+        deployer = msg.sender;
+    }
+
+    /// @notice Binds the inbox to the rollup that uses it as its inclusion policy; once, by the
+    ///         deployer.
+    function setRollup(NativeRollup rollup_) external {
+        if (msg.sender != deployer) revert NotDeployer(msg.sender);
+        if (address(rollup) != address(0)) revert RollupAlreadySet(address(rollup));
+        if (address(rollup_.inclusion()) != address(this)) revert WrongRollup(address(rollup_));
+        rollup = rollup_;
+    }
+
+    /// @notice Queues a signed EIP-1559 L2 transaction (`0x02 ‖ rlp(fields)`) for forced inclusion.
+    /// @return index its place in the queue
+    function forceInclude(bytes calldata transaction) external returns (uint256 index) {
+        (address sender, uint64 nonce, uint256 maxCost) = _decode(transaction);
+        bytes32 txHash = keccak256(transaction);
+        uint256 deadline = block.number + delayBlocks;
+        index = tail++;
+        entries[index] = Entry(txHash, sender, nonce, maxCost, deadline);
+        emit ForcedTransactionQueued(index, txHash, sender, nonce, deadline, transaction);
+    }
+
+    /// @inheritdoc IInclusionPolicy
+    /// @dev Drops, then inclusions, from the head of the queue (see the contract-level notes).
+    function checkInclusion(
+        bytes32 preStateRoot,
+        bytes32 transactionsCommitment,
+        uint256 forcedCount,
+        bytes32[] calldata restHashes,
+        Drop[] calldata drops
+    ) external {
+        if (msg.sender != address(rollup)) revert NotRollup(msg.sender);
+        uint256 next = head;
+        for (uint256 i = 0; i < drops.length; i++) {
+            _drop(preStateRoot, drops[i], next);
+            next++;
+        }
+        if (forcedCount > 0) {
+            if (tail - next < forcedCount) revert NotQueued(forcedCount, tail - next);
+            bytes32 c;
+            for (uint256 i = 0; i < forcedCount; i++) {
+                bytes32 txHash = entries[next].txHash;
+                c = keccak256(abi.encodePacked(c, txHash));
+                emit ForcedTransactionIncluded(next, txHash);
+                delete entries[next++];
+            }
+            for (uint256 i = 0; i < restHashes.length; i++) {
+                c = keccak256(abi.encodePacked(c, restHashes[i]));
+            }
+            if (c != transactionsCommitment) revert WrongTransactions(transactionsCommitment, c);
+        } else if (next < tail && _isDue(next)) {
+            revert ForcedTransactionSkipped(next);
+        }
+        head = next;
+    }
+
+    /// @notice Queued entry `index` (zeroed once included or dropped).
+    function entry(uint256 index) external view returns (Entry memory) {
+        return entries[index];
+    }
+
+    /// @notice How many entries are queued.
+    function pending() external view returns (uint256) {
+        return tail - head;
+    }
+
+    function _isDue(uint256 index) private view returns (bool) {
+        return block.number > entries[index].deadline;
+    }
+
+    /// @dev Drops entry `next` if `drop` names it, it is due, and the proof shows it invalid.
+    function _drop(bytes32 preStateRoot, Drop calldata drop, uint256 next) private {
+        if (drop.index != next || next >= tail) revert NotNext(drop.index, next);
+        if (!_isDue(next)) revert NotDue(next);
+        Entry memory e = entries[next];
+        StateProof.Account memory account = StateProof.account(preStateRoot, e.sender, drop.accountProof);
+        if (account.nonce == e.nonce && account.balance >= e.maxCost) revert NotDroppable(next);
+        emit ForcedTransactionDropped(next, e.txHash);
+        delete entries[next];
+    }
+
+    /// @dev `0x02 ‖ rlp([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value,
+    ///      data, accessList, yParity, r, s])`, checked as the L2 would check it before execution,
+    ///      as far as the transaction alone tells.
+    function _decode(bytes calldata t) private view returns (address sender, uint64 nonce, uint256 maxCost) {
+        if (t.length == 0 || t[0] != 0x02) revert NotEip1559();
+        RLPReader.Item memory list = t.item(1, t.length);
+        if (!list.isList || list.end != t.length) revert RLPReader.InvalidRLP();
+        RLPReader.Item[FIELDS] memory f;
+        uint256 offset = list.start;
+        for (uint256 i = 0; i < FIELDS; i++) {
+            f[i] = t.item(offset, list.end);
+            offset = f[i].end;
+        }
+        if (offset != list.end) revert RLPReader.InvalidRLP();
+        (nonce, maxCost) = _checkFields(t, f);
+        sender = _recover(t, list.start, f);
+    }
+
+    /// @dev Everything but the signature.
+    function _checkFields(bytes calldata t, RLPReader.Item[FIELDS] memory f)
+        private
+        view
+        returns (uint64 nonce, uint256 maxCost)
+    {
+        uint256 chainId = t.toUint(f[0]);
+        if (chainId != l2ChainId) revert WrongChainId(l2ChainId, chainId);
+        uint256 nonce_ = t.toUint(f[1]);
+        uint256 maxFee = t.toUint(f[3]);
+        uint256 gasLimit = t.toUint(f[4]);
+        uint256 value = t.toUint(f[6]);
+        bool creation = f[5].isString(0);
+        // EIP-2681 nonces; the tip within the fee cap; the gas within the bounds of any L2 block;
+        // a cost that fits 256 bits (no balance covers more); `to` empty (creation, with init
+        // code within EIP-3860) or an address.
+        if (
+            nonce_ >= type(uint64).max || t.toUint(f[2]) > maxFee || gasLimit < MIN_TX_GAS
+                || gasLimit > MAX_TX_GAS || (maxFee > 0 && gasLimit > (type(uint256).max - value) / maxFee)
+                || !(creation || f[5].isString(20)) || f[7].isList
+                || (creation && f[7].end - f[7].start > MAX_INITCODE)
+        ) revert InvalidTransaction();
+        _checkAccessList(t, f[8]);
+        return (uint64(nonce_), gasLimit * maxFee + value);
+    }
+
+    /// @dev The signer of keccak256(0x02 ‖ rlp(the first nine fields)), by `yParity, r, s`.
+    function _recover(bytes calldata t, uint256 fieldsStart, RLPReader.Item[FIELDS] memory f)
+        private
+        pure
+        returns (address sender)
+    {
+        uint256 yParity = t.toUint(f[9]);
+        uint256 r = t.toUint(f[10]);
+        uint256 s = t.toUint(f[11]);
+        if (yParity > 1 || s > HALF_N) revert InvalidSignature();
+        uint256 signedEnd = f[8].end;
+        bytes32 digest = keccak256(
+            abi.encodePacked(hex"02", RLPReader.listHeader(signedEnd - fieldsStart), t[fieldsStart:signedEnd])
+        );
+        sender = ecrecover(digest, uint8(27 + yParity), bytes32(r), bytes32(s));
+        if (sender == address(0)) revert InvalidSignature();
+    }
+
+    /// @dev An access list is a list of [address, [storageKey, ...]].
+    function _checkAccessList(bytes calldata t, RLPReader.Item memory list) private pure {
+        if (!list.isList) revert InvalidTransaction();
+        for (uint256 offset = list.start; offset < list.end;) {
+            RLPReader.Item memory pair = t.item(offset, list.end);
+            RLPReader.Item memory addr = t.item(pair.start, pair.end);
+            RLPReader.Item memory keys = t.item(addr.end, pair.end);
+            if (!pair.isList || !addr.isString(20) || !keys.isList || keys.end != pair.end) {
+                revert InvalidTransaction();
+            }
+            for (uint256 k = keys.start; k < keys.end;) {
+                RLPReader.Item memory key = t.item(k, keys.end);
+                if (!key.isString(32)) revert InvalidTransaction();
+                k = key.end;
+            }
+            offset = pair.end;
+        }
+    }
+}

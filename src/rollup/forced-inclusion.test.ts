@@ -1,0 +1,357 @@
+/**
+ * Forced inclusion (contracts/ForcedInclusion.sol, docs/rollup.md) with a real L2 chain
+ * (l2-chain.ts): a user queues a signed L2 transfer on L1; until its deadline the sequencer settles
+ * blocks without it; after it, `NativeRollup.advance` settles only a block that starts with it, or
+ * one that drops it with a proof, against the block's pre-state, that it has become invalid.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RLP } from "@ethereumjs/rlp";
+import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from "@ethereumjs/tx";
+import {
+  bigIntToUnpaddedBytes,
+  bytesToHex,
+  concatBytes,
+  createAddressFromString,
+  hexToBytes,
+} from "@ethereumjs/util";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { type Abi, getAddress, type Hex } from "viem";
+import { loadArtifact } from "../contracts/compile.ts";
+import type { L1Node } from "../l1/node.ts";
+import { memoryNode } from "../l1/testing.ts";
+import { commonFor } from "../stateless/chain.ts";
+import type { Genesis } from "../workload/transfers.ts";
+import { advanceArgs, dropProof, encodeDrops, forcedTransactionHashes, restHashes } from "./forced.ts";
+import { buildL2Block, createL2Genesis, L2_CHAIN_ID, L2_FORK, l2Transaction } from "./l2-chain.ts";
+import { Deployed, deploy, deployBridgedRollup, type Revert, receiptOf } from "./testing.ts";
+
+const ETHER = 10n ** 18n;
+const GWEI = 10n ** 9n;
+/** L1 blocks a forced transaction may wait. */
+const DELAY = 4n;
+/** Sent with every `advance`: far above the fee, since the rollup forwards the excess back. */
+const PREPAYMENT = ETHER;
+const CAROL = createAddressFromString("0xca00000000000000000000000000000000000001");
+const USER = 1;
+const SEQUENCER = 2;
+
+const inboxAbi = loadArtifact("ForcedInclusionInbox").abi;
+const errors = (abi: Abi) => abi.filter((item) => item.type === "error");
+/** The rollup's ABI with the inbox's errors, which `advance` passes through. */
+const rollupAbi: Abi = [...loadArtifact("NativeRollup").abi, ...errors(inboxAbi)];
+
+let l2Genesis: Promise<Genesis> | undefined;
+
+/** An L1 node with the bridge (the anchor policy), the inbox and the rollup bound to both. */
+type World = { node: L1Node; inbox: Deployed; rollup: Deployed; genesis: Genesis; anchor: Uint8Array };
+
+async function world(): Promise<World> {
+  const { node } = await memoryNode();
+  l2Genesis ??= createL2Genesis({ premint: ETHER, accounts: 2 });
+  const genesis = await l2Genesis;
+  const [deployed] = await deploy(node, 0, [{ name: "ForcedInclusionInbox", args: [L2_CHAIN_ID, DELAY] }]);
+  const inbox = new Deployed(node, deployed.address, inboxAbi);
+  const { bridge, rollup } = await deployBridgedRollup(
+    node,
+    0,
+    genesis,
+    L2_CHAIN_ID,
+    inbox.address.toString(),
+  );
+  const bound = await inbox.send(0, "setRollup", [rollup.address.toString()]);
+  await node.mine();
+  assert.equal(receiptOf(node, bound).status, 1, "the inbox is bound to the rollup");
+  const anchor = hexToBytes((await bridge.read("root")) as Hex);
+  return { node, inbox, rollup: new Deployed(node, rollup.address, rollupAbi), genesis, anchor };
+}
+
+/** A 1-ether transfer to carol from L2 dev account `from`. */
+function transfer(w: World, from: number, nonce: bigint, value = ETHER): TypedTransaction {
+  return l2Transaction(w.genesis, w.genesis.accounts[from], nonce, { to: CAROL, value, gasLimit: 21_000n });
+}
+
+/** Queues `tx` from L1 dev account USER; returns its queue index and deadline. */
+async function forceInclude(w: World, tx: TypedTransaction) {
+  const hash = await w.inbox.send(USER, "forceInclude", [bytesToHex(tx.serialize())]);
+  await w.node.mine();
+  const receipt = receiptOf(w.node, hash);
+  assert.equal(receipt.status, 1, "forceInclude succeeds");
+  const [event] = w.inbox.events(receipt, "ForcedTransactionQueued");
+  return { index: event.index as bigint, deadline: event.deadline as bigint };
+}
+
+/** Mines empty L1 blocks until the next call, mined or not, runs after `deadline`. */
+async function untilDue(w: World, deadline: bigint): Promise<void> {
+  while (w.node.head.header.number <= deadline) await w.node.mine();
+}
+
+/** `advance(...args)` from the sequencer, mined; returns the receipt. */
+async function settle(w: World, args: readonly unknown[]) {
+  const hash = await w.rollup.send(SEQUENCER, "advance", args, PREPAYMENT);
+  await w.node.mine();
+  return receiptOf(w.node, hash);
+}
+
+async function settles(w: World, args: readonly unknown[], number: bigint) {
+  const receipt = await settle(w, args);
+  assert.equal(receipt.status, 1, `L2 block ${number} settles`);
+  assert.equal(await w.rollup.read("number"), number);
+  return receipt;
+}
+
+/** `advance(...args)` reverts with `expected` as `eth_call` and mined, and the settled root stays. */
+async function rejected(w: World, args: readonly unknown[], expected: Revert | string) {
+  const root = await w.rollup.read("stateRoot");
+  const revert = await w.rollup.revertOf(SEQUENCER, "advance", args, PREPAYMENT);
+  if (typeof expected === "string") assert.equal(revert.errorName, expected);
+  else assert.deepEqual(revert, expected);
+  assert.equal((await settle(w, args)).status, 0, "reverts on chain too");
+  assert.equal(await w.rollup.read("stateRoot"), root, "the settled state root does not move");
+}
+
+describe("ForcedInclusionInbox.forceInclude", () => {
+  it("queues a signed L2 transfer with its hash, sender, nonce, max cost and deadline", async () => {
+    const w = await world();
+    const tx = transfer(w, 0, 0n);
+    const hash = await w.inbox.send(USER, "forceInclude", [bytesToHex(tx.serialize())]);
+    const [block] = await w.node.mine();
+    const [event] = w.inbox.events(receiptOf(w.node, hash), "ForcedTransactionQueued");
+    const alice = getAddress(w.genesis.accounts[0].address.toString());
+    const deadline = block.header.number + DELAY;
+    assert.deepEqual(event, {
+      index: 0n,
+      txHash: bytesToHex(tx.hash()),
+      sender: alice,
+      nonce: 0n,
+      deadline,
+      transaction: bytesToHex(tx.serialize()),
+    });
+    assert.deepEqual(await w.inbox.read("entry", [0n]), {
+      txHash: bytesToHex(tx.hash()),
+      sender: alice,
+      nonce: 0n,
+      maxCost: 21_000n * GWEI + ETHER,
+      deadline,
+    });
+    assert.equal(await w.inbox.read("pending"), 1n);
+  });
+
+  it("recovers the sender of a transaction with call data and an access list (long RLP headers)", async () => {
+    const w = await world();
+    const bob = w.genesis.accounts[1];
+    const tx = createFeeMarket1559Tx(
+      {
+        chainId: L2_CHAIN_ID,
+        nonce: 300n,
+        maxFeePerGas: 7n * GWEI,
+        maxPriorityFeePerGas: GWEI,
+        gasLimit: 100_000n,
+        to: CAROL,
+        value: 5n,
+        data: new Uint8Array(100).fill(0xab),
+        accessList: [{ address: CAROL.toString(), storageKeys: [bytesToHex(new Uint8Array(32).fill(1))] }],
+      },
+      { common: w.genesis.common },
+    ).sign(bob.privateKey);
+    const { index } = await forceInclude(w, tx);
+    const entry = (await w.inbox.read("entry", [index])) as Record<string, unknown>;
+    assert.equal(entry.sender, getAddress(bob.address.toString()));
+    assert.equal(entry.nonce, 300n);
+    assert.equal(entry.maxCost, 100_000n * 7n * GWEI + 5n);
+  });
+
+  it("refuses a transaction for another chain, with a bad signature, not of type 2, or malformed", async () => {
+    const w = await world();
+    const alice = w.genesis.accounts[0];
+    const refuses = async (tx: Uint8Array, errorName: string) => {
+      const revert = await w.inbox.revertOf(USER, "forceInclude", [bytesToHex(tx)]);
+      assert.equal(revert.errorName, errorName);
+    };
+    const signed = (chainId = L2_CHAIN_ID) =>
+      createFeeMarket1559Tx(
+        { chainId, maxFeePerGas: GWEI, maxPriorityFeePerGas: GWEI, gasLimit: 21_000n, to: CAROL },
+        { common: commonFor(chainId, L2_FORK) },
+      ).sign(alice.privateKey);
+    assert.deepEqual(await w.inbox.revertOf(USER, "forceInclude", [bytesToHex(signed(1n).serialize())]), {
+      errorName: "WrongChainId",
+      args: [L2_CHAIN_ID, 1n],
+    });
+
+    // The same signature with s in the upper half (still a valid ECDSA signature), or r = 0.
+    const tx = signed();
+    const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    /** `tx` with field `i` (0 chainId … 11 s) replaced, signature unchanged. */
+    const withField = (i: number, value: bigint | Uint8Array) => {
+      const fields = tx.raw();
+      fields[i] = typeof value === "bigint" ? bigIntToUnpaddedBytes(value) : value;
+      return concatBytes(Uint8Array.of(2), RLP.encode(fields));
+    };
+    const withSignature = (v: bigint, r: bigint, s: bigint) =>
+      concatBytes(
+        Uint8Array.of(2),
+        RLP.encode([...tx.raw().slice(0, 9), ...[v, r, s].map(bigIntToUnpaddedBytes)]),
+      );
+    await refuses(withSignature(1n - tx.v!, tx.r!, N - tx.s!), "InvalidSignature");
+    await refuses(withSignature(tx.v!, 0n, tx.s!), "InvalidSignature");
+    await refuses(withSignature(2n, tx.r!, tx.s!), "InvalidSignature");
+
+    const legacy = createLegacyTx(
+      { gasPrice: GWEI, gasLimit: 21_000n, to: CAROL },
+      { common: w.genesis.common },
+    ).sign(alice.privateKey);
+    await refuses(legacy.serialize(), "NotEip1559");
+    await refuses(concatBytes(Uint8Array.of(1), tx.serialize().subarray(1)), "NotEip1559");
+    await refuses(tx.serialize().subarray(0, tx.serialize().length - 1), "InvalidRLP");
+    await refuses(concatBytes(tx.serialize(), Uint8Array.of(0)), "InvalidRLP");
+    await refuses(withField(1, Uint8Array.of(0, 1)), "InvalidRLP"); // a nonce with a leading zero
+    // The nonce 1 as 0x8101 instead of 0x01 (the list is 56 to 255 bytes: header 0xf8 ‖ length).
+    const payload = concatBytes(
+      ...tx.raw().map((f, i) => (i === 1 ? Uint8Array.of(0x81, 1) : RLP.encode(f))),
+    );
+    await refuses(concatBytes(Uint8Array.of(2, 0xf8, payload.length), payload), "InvalidRLP");
+    // Statically unincludable on the L2: below the intrinsic gas, above the EIP-7825 cap, a tip over the fee cap.
+    await refuses(withField(4, 20_999n), "InvalidTransaction");
+    await refuses(withField(4, (1n << 24n) + 1n), "InvalidTransaction");
+    await refuses(withField(2, GWEI + 1n), "InvalidTransaction");
+    assert.equal(await w.inbox.read("pending"), 0n, "nothing refused was queued");
+
+    // A changed signed field recovers another sender (whose transaction it then is), not alice.
+    const hash = await w.inbox.send(USER, "forceInclude", [bytesToHex(withField(6, 1n))]);
+    await w.node.mine();
+    const [queued] = w.inbox.events(receiptOf(w.node, hash), "ForcedTransactionQueued");
+    assert.notEqual(queued.sender, getAddress(alice.address.toString()));
+  });
+});
+
+describe("forced inclusion at settlement", () => {
+  it("before the deadline the sequencer settles blocks without it", async () => {
+    const w = await world();
+    const { deadline } = await forceInclude(w, transfer(w, 0, 0n));
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 1, 0n)], { anchor: w.anchor });
+    assert.ok(w.node.head.header.number + 1n <= deadline, "not due yet");
+    await settles(w, [bytesToHex(b1.bytes)], 1n);
+    assert.equal(await w.inbox.read("pending"), 1n, "still queued");
+  });
+
+  it("after the deadline a block that does not start with it is rejected; one that does settles and empties the queue", async () => {
+    const w = await world();
+    const forced = transfer(w, 0, 0n);
+    const { deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+
+    // The sequencer censors: a block without it, or with it but not first.
+    const without = await buildL2Block(w.genesis, [transfer(w, 1, 0n)], { anchor: w.anchor });
+    const skipped = { errorName: "ForcedTransactionSkipped", args: [0n] };
+    await rejected(w, [bytesToHex(without.bytes)], skipped);
+    await rejected(w, advanceArgs(without, 0), skipped);
+    const second = await buildL2Block(w.genesis, [transfer(w, 1, 0n), forced], { anchor: w.anchor });
+    await rejected(w, advanceArgs(second, 1), "WrongTransactions");
+    await rejected(w, advanceArgs(second, 0), skipped);
+    await rejected(w, advanceArgs(second, 2), { errorName: "NotQueued", args: [2n, 1n] });
+
+    const b1 = await buildL2Block(w.genesis, [forced, transfer(w, 1, 0n)], { anchor: w.anchor });
+    assert.deepEqual(forcedTransactionHashes(b1.block, 1), [bytesToHex(forced.hash())]);
+    await rejected(w, [bytesToHex(b1.bytes), 1n, [], []], "WrongTransactions");
+    const receipt = await settles(w, advanceArgs(b1, 1), 1n);
+    assert.deepEqual(w.inbox.events(receipt, "ForcedTransactionIncluded"), [
+      { index: 0n, txHash: bytesToHex(forced.hash()) },
+    ]);
+    assert.equal(await w.inbox.read("pending"), 0n);
+    assert.equal(await w.inbox.read("head"), 1n);
+
+    // Nothing is due any more: plain `advance` works again.
+    const b2 = await buildL2Block(b1, [], { anchor: w.anchor });
+    await settles(w, [bytesToHex(b2.bytes)], 2n);
+  });
+
+  it("includes a forced transaction before its deadline, and a later one stays queued", async () => {
+    const w = await world();
+    const first = transfer(w, 0, 0n);
+    const later = transfer(w, 1, 0n);
+    await forceInclude(w, first);
+    await forceInclude(w, later);
+    const b1 = await buildL2Block(w.genesis, [first], { anchor: w.anchor });
+    assert.deepEqual(restHashes(b1.block, 1), []);
+    await settles(w, advanceArgs(b1, 1), 1n);
+    assert.equal(await w.inbox.read("pending"), 1n);
+    assert.equal(await w.inbox.read("head"), 1n);
+  });
+
+  it("drops a stale forced transaction (its nonce used) with an account proof against the pre-state", async () => {
+    const w = await world();
+    const forced = transfer(w, 0, 0n);
+    const { deadline } = await forceInclude(w, forced);
+    // Alice spends nonce 0 on another transaction, which the sequencer settles before the deadline.
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 0, 0n, 2n * ETHER)], { anchor: w.anchor });
+    await settles(w, [bytesToHex(b1.bytes)], 1n);
+    await untilDue(w, deadline);
+
+    const b2 = await buildL2Block(b1, [transfer(w, 1, 0n)], { anchor: w.anchor });
+    const alice = w.genesis.accounts[0].address;
+    await rejected(w, [bytesToHex(b2.bytes)], { errorName: "ForcedTransactionSkipped", args: [0n] });
+    // A proof of alice's account at genesis does not fit the block's pre-state.
+    await rejected(w, advanceArgs(b2, 0, [await dropProof(w.genesis, 0n, alice)]), "BadHash");
+    const drop = await dropProof(b1, 0n, alice);
+    await rejected(w, advanceArgs(b2, 0, [{ ...drop, index: 1n }]), { errorName: "NotNext", args: [1n, 0n] });
+    const receipt = await settles(w, advanceArgs(b2, 0, [drop]), 2n);
+    assert.deepEqual(w.inbox.events(receipt, "ForcedTransactionDropped"), [
+      { index: 0n, txHash: bytesToHex(forced.hash()) },
+    ]);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+
+  it("refuses a drop whose proof shows the sender's nonce and balance fit, and a drop before the deadline", async () => {
+    const w = await world();
+    const { deadline } = await forceInclude(w, transfer(w, 0, 0n));
+    const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
+    const drop = await dropProof(w.genesis, 0n, w.genesis.accounts[0].address);
+    await rejected(w, advanceArgs(b1, 0, [drop]), { errorName: "NotDue", args: [0n] });
+    await untilDue(w, deadline);
+    await rejected(w, advanceArgs(b1, 0, [drop]), { errorName: "NotDroppable", args: [0n] });
+    assert.equal(await w.inbox.read("pending"), 1n);
+  });
+
+  it("a forced transaction its sender cannot afford is dropped by a proof of the balance", async () => {
+    const w = await world();
+    const tooMuch = transfer(w, 0, 0n, 2000n * ETHER);
+    const { deadline } = await forceInclude(w, tooMuch);
+    await untilDue(w, deadline);
+    const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
+    await settles(w, advanceArgs(b1, 0, [await dropProof(w.genesis, 0n, w.genesis.accounts[0].address)]), 1n);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+});
+
+describe("ForcedInclusionInbox binding", () => {
+  it("only the bound rollup checks inclusion; binds once, by the deployer, to a rollup using it", async () => {
+    const w = await world();
+    const check = [bytesToHex(new Uint8Array(32)), bytesToHex(new Uint8Array(32)), 0n, [], []];
+    assert.deepEqual(await w.inbox.revertOf(USER, "checkInclusion", check), {
+      errorName: "NotRollup",
+      args: [getAddress(w.node.devAccounts[USER].address)],
+    });
+    assert.equal(
+      (await w.inbox.revertOf(0, "setRollup", [w.rollup.address.toString()])).errorName,
+      "RollupAlreadySet",
+    );
+    const [other] = await deploy(w.node, 0, [{ name: "ForcedInclusionInbox", args: [L2_CHAIN_ID, DELAY] }]);
+    const unbound = new Deployed(w.node, other.address, inboxAbi);
+    assert.equal(
+      (await unbound.revertOf(1, "setRollup", [w.rollup.address.toString()])).errorName,
+      "NotDeployer",
+    );
+    assert.equal(
+      (await unbound.revertOf(0, "setRollup", [w.rollup.address.toString()])).errorName,
+      "WrongRollup",
+    );
+  });
+
+  it("encodes drops as the ABI's Drop[]", () => {
+    const proof: Hex[] = [bytesToHex(keccak_256(new Uint8Array()))];
+    const encoded = encodeDrops([{ index: 3n, accountProof: proof }]);
+    // offset, length 1, tuple offset, index 3, proof offset, 1 element, its offset, 32 bytes, the node.
+    assert.equal((encoded.length - 2) / 2, 9 * 32);
+    assert.equal(BigInt(`0x${encoded.slice(2 + 3 * 64, 2 + 4 * 64)}`), 3n);
+  });
+});

@@ -134,9 +134,17 @@ contract ForcedInclusionInbox is IInclusionPolicy {
     /// @notice secp256k1n / 2: the largest `s` a valid signature has (EIP-2).
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     uint256 private constant FIELDS = 12;
-    /// @notice The gas a transaction needs at least, and may use at most (EIP-7825, Osaka).
-    uint256 private constant MIN_TX_GAS = 21_000;
+    /// @notice The gas a transaction may use at most (EIP-7825, Osaka).
     uint256 private constant MAX_TX_GAS = 1 << 24;
+    /// @notice Osaka intrinsic gas (EIP-2028, EIP-2930, EIP-3860) and the EIP-7623 calldata floor.
+    uint256 private constant TX_GAS = 21_000;
+    uint256 private constant TX_CREATE_GAS = 32_000;
+    uint256 private constant TX_DATA_ZERO_GAS = 4;
+    uint256 private constant TX_DATA_NONZERO_GAS = 16;
+    uint256 private constant INITCODE_WORD_GAS = 2;
+    uint256 private constant ACCESS_LIST_ADDRESS_GAS = 2_400;
+    uint256 private constant ACCESS_LIST_STORAGE_KEY_GAS = 1_900;
+    uint256 private constant FLOOR_GAS_PER_TOKEN = 10;
     /// @notice The largest init code a creation may carry (EIP-3860).
     uint256 private constant MAX_INITCODE = 49_152;
 
@@ -168,6 +176,9 @@ contract ForcedInclusionInbox is IInclusionPolicy {
     error WrongChainId(uint256 expected, uint256 got);
     /// @notice The fields do not form a valid EIP-1559 transaction (beyond RLP).
     error InvalidTransaction();
+    /// @notice The gas limit is below the gas the transaction needs before execution: `intrinsic`
+    ///         is the larger of its Osaka intrinsic gas and its EIP-7623 calldata floor.
+    error IntrinsicGasTooHigh(uint256 intrinsic, uint256 gasLimit);
     /// @notice The signature recovers no sender, or `s` is in the upper half.
     error InvalidSignature();
     error NotDeployer(address caller);
@@ -303,16 +314,17 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         uint256 gasLimit = t.toUint(f[4]);
         uint256 value = t.toUint(f[6]);
         bool creation = f[5].isString(0);
-        // EIP-2681 nonces; the tip within the fee cap; the gas within the bounds of any L2 block;
+        // EIP-2681 nonces; the tip within the fee cap; the gas within the cap of any L2 block;
         // a cost that fits 256 bits (no balance covers more); `to` empty (creation, with init
         // code within EIP-3860) or an address.
         if (
-            nonce_ >= type(uint64).max || t.toUint(f[2]) > maxFee || gasLimit < MIN_TX_GAS
-                || gasLimit > MAX_TX_GAS || (maxFee > 0 && gasLimit > (type(uint256).max - value) / maxFee)
+            nonce_ >= type(uint64).max || t.toUint(f[2]) > maxFee || gasLimit > MAX_TX_GAS || (maxFee > 0 && gasLimit > (type(uint256).max - value) / maxFee)
                 || !(creation || f[5].isString(20)) || f[7].isList
                 || (creation && f[7].end - f[7].start > MAX_INITCODE)
         ) revert InvalidTransaction();
-        _checkAccessList(t, f[8]);
+        (uint256 addresses, uint256 keys) = _checkAccessList(t, f[8]);
+        uint256 intrinsic = _intrinsicGas(t, f[7], creation, addresses, keys);
+        if (gasLimit < intrinsic) revert IntrinsicGasTooHigh(intrinsic, gasLimit);
         return (uint64(nonce_), gasLimit * maxFee + value);
     }
 
@@ -334,8 +346,37 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         if (sender == address(0)) revert InvalidSignature();
     }
 
-    /// @dev An access list is a list of [address, [storageKey, ...]].
-    function _checkAccessList(bytes calldata t, RLPReader.Item memory list) private pure {
+    /// @dev The gas limit the transaction needs at least: the larger of its Osaka intrinsic gas
+    ///      (21,000; 16 per nonzero and 4 per zero byte of `data`; for a creation 32,000 and 2 per
+    ///      word of init code; 2,400 per access-list address and 1,900 per storage key) and its
+    ///      EIP-7623 floor (21,000 + 10 per token; a zero byte is 1 token, a nonzero one 4).
+    function _intrinsicGas(
+        bytes calldata t,
+        RLPReader.Item memory data,
+        bool creation,
+        uint256 addresses,
+        uint256 keys
+    ) private pure returns (uint256) {
+        uint256 length = data.end - data.start;
+        uint256 zeros = 0;
+        for (uint256 i = data.start; i < data.end; i++) {
+            if (t[i] == 0) zeros++;
+        }
+        uint256 nonzeros = length - zeros;
+        uint256 intrinsic = TX_GAS + TX_DATA_ZERO_GAS * zeros + TX_DATA_NONZERO_GAS * nonzeros
+            + ACCESS_LIST_ADDRESS_GAS * addresses + ACCESS_LIST_STORAGE_KEY_GAS * keys;
+        if (creation) intrinsic += TX_CREATE_GAS + INITCODE_WORD_GAS * ((length + 31) / 32);
+        uint256 floor = TX_GAS + FLOOR_GAS_PER_TOKEN * (zeros + 4 * nonzeros);
+        return intrinsic > floor ? intrinsic : floor;
+    }
+
+    /// @dev An access list is a list of [address, [storageKey, ...]]; returns how many addresses
+    ///      and storage keys it names (duplicates counted, as the intrinsic gas counts them).
+    function _checkAccessList(bytes calldata t, RLPReader.Item memory list)
+        private
+        pure
+        returns (uint256 addresses, uint256 storageKeys)
+    {
         if (!list.isList) revert InvalidTransaction();
         for (uint256 offset = list.start; offset < list.end;) {
             RLPReader.Item memory pair = t.item(offset, list.end);
@@ -348,7 +389,9 @@ contract ForcedInclusionInbox is IInclusionPolicy {
                 RLPReader.Item memory key = t.item(k, keys.end);
                 if (!key.isString(32)) revert InvalidTransaction();
                 k = key.end;
+                storageKeys++;
             }
+            addresses++;
             offset = pair.end;
         }
     }

@@ -7,7 +7,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RLP } from "@ethereumjs/rlp";
-import { createFeeMarket1559Tx, createLegacyTx, type TypedTransaction } from "@ethereumjs/tx";
+import {
+  createFeeMarket1559Tx,
+  createLegacyTx,
+  type FeeMarketEIP1559TxData,
+  getCalldataFloorGas,
+  type TypedTransaction,
+} from "@ethereumjs/tx";
 import {
   bigIntToUnpaddedBytes,
   bytesToHex,
@@ -211,7 +217,10 @@ describe("ForcedInclusionInbox.forceInclude", () => {
     );
     await refuses(concatBytes(Uint8Array.of(2, 0xf8, payload.length), payload), "InvalidRLP");
     // Statically unincludable on the L2: below the intrinsic gas, above the EIP-7825 cap, a tip over the fee cap.
-    await refuses(withField(4, 20_999n), "InvalidTransaction");
+    assert.deepEqual(await w.inbox.revertOf(USER, "forceInclude", [bytesToHex(withField(4, 20_999n))]), {
+      errorName: "IntrinsicGasTooHigh",
+      args: [21_000n, 20_999n],
+    });
     await refuses(withField(4, (1n << 24n) + 1n), "InvalidTransaction");
     await refuses(withField(2, GWEI + 1n), "InvalidTransaction");
     assert.equal(await w.inbox.read("pending"), 0n, "nothing refused was queued");
@@ -221,6 +230,81 @@ describe("ForcedInclusionInbox.forceInclude", () => {
     await w.node.mine();
     const [queued] = w.inbox.events(receiptOf(w.node, hash), "ForcedTransactionQueued");
     assert.notEqual(queued.sender, getAddress(alice.address.toString()));
+  });
+});
+
+describe("ForcedInclusionInbox.forceInclude: intrinsic gas", () => {
+  /** Call data of `zeros` zero and `nonzeros` nonzero bytes, interleaved. */
+  const bytes = (zeros: number, nonzeros: number) => {
+    const data = new Uint8Array(zeros + nonzeros).fill(0x5a);
+    for (let i = 0; i < zeros; i++) data[Math.floor((i * (zeros + nonzeros)) / zeros)] = 0;
+    return data;
+  };
+  const key = (b: number) => bytesToHex(new Uint8Array(32).fill(b));
+  const OTHER = "0xca00000000000000000000000000000000000002";
+  /** Transactions, with what they need by hand: Osaka intrinsic gas and the EIP-7623 floor. */
+  const cases: { name: string; fields: FeeMarketEIP1559TxData; intrinsic: bigint; floor: bigint }[] = [
+    { name: "a transfer", fields: { to: CAROL }, intrinsic: 21_000n, floor: 21_000n },
+    {
+      name: "call data (the floor above the intrinsic gas)",
+      fields: { to: CAROL, data: bytes(40, 60) },
+      intrinsic: 21_000n + 40n * 4n + 60n * 16n,
+      floor: 21_000n + 10n * (40n + 4n * 60n),
+    },
+    {
+      name: "call data and an access list (duplicates count)",
+      fields: {
+        to: CAROL,
+        data: bytes(3, 5),
+        accessList: [
+          { address: CAROL.toString(), storageKeys: [key(1), key(2)] },
+          { address: OTHER, storageKeys: [] },
+          { address: CAROL.toString(), storageKeys: [key(1)] },
+        ],
+      },
+      intrinsic: 21_000n + 3n * 4n + 5n * 16n + 3n * 2_400n + 3n * 1_900n,
+      floor: 21_000n + 10n * (3n + 4n * 5n),
+    },
+    {
+      name: "a creation (33 bytes: 2 words of init code)",
+      fields: { data: bytes(1, 32) },
+      intrinsic: 21_000n + 4n + 32n * 16n + 32_000n + 2n * 2n,
+      floor: 21_000n + 10n * (1n + 4n * 32n),
+    },
+    {
+      name: "a creation whose init code makes the floor higher",
+      fields: { data: bytes(100, 2_000) },
+      intrinsic: 21_000n + 100n * 4n + 2_000n * 16n + 32_000n + 2n * 66n,
+      floor: 21_000n + 10n * (100n + 4n * 2_000n),
+    },
+  ];
+
+  it("refuses a gas limit 1 below the intrinsic gas or the EIP-7623 floor; accepts exactly that", async () => {
+    const w = await world();
+    const alice = w.genesis.accounts[0];
+    const signed = (fields: FeeMarketEIP1559TxData, gasLimit: bigint) =>
+      createFeeMarket1559Tx(
+        { chainId: L2_CHAIN_ID, maxFeePerGas: GWEI, maxPriorityFeePerGas: GWEI, ...fields, gasLimit },
+        { common: w.genesis.common },
+      ).sign(alice.privateKey);
+    for (const [i, { name, fields, intrinsic, floor }] of cases.entries()) {
+      const need = intrinsic > floor ? intrinsic : floor;
+      // ethereumjs (Osaka) agrees with the figures by hand.
+      const probe = signed(fields, need);
+      assert.equal(probe.getIntrinsicGas(), intrinsic, `${name}: ethereumjs intrinsic gas`);
+      assert.equal(getCalldataFloorGas(probe), floor, `${name}: ethereumjs floor`);
+      assert.equal(probe.getMinimumGasLimit(), need, `${name}: ethereumjs minimum gas limit`);
+
+      const short = signed(fields, need - 1n);
+      assert.deepEqual(
+        await w.inbox.revertOf(USER, "forceInclude", [bytesToHex(short.serialize())]),
+        { errorName: "IntrinsicGasTooHigh", args: [need, need - 1n] },
+        `${name}: 1 gas short`,
+      );
+      const { index } = await forceInclude(w, probe);
+      assert.equal(index, BigInt(i), `${name}: queued with exactly the gas it needs`);
+    }
+    assert.equal(await w.inbox.read("pending"), BigInt(cases.length));
   });
 });
 

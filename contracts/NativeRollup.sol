@@ -11,16 +11,22 @@ import {ISequencingPolicy} from "./Sequencing.sol";
 ///         in the L1 transaction that posts it, so the settled state root only ever moves to a
 ///         verified successor. Who may post, which anchors are fine and which transactions a block
 ///         must include (forced inclusion; none without an inclusion policy) are separate policies.
+///         Governance (a Timelock, or none) may replace the sequencing policy only: the chain id,
+///         the anchor policy (the bridge holding bridged funds) and the inclusion policy (users'
+///         guarantee against censorship) are fixed, since changing them could strand bridged funds
+///         or remove censorship resistance. EVM rules are never governed: EXECUTE follows L1 forks.
 contract NativeRollup {
     /// @notice How many settled state roots `stateRootAt` remembers (for withdrawal proofs).
     uint256 public constant HISTORY = 256;
 
     uint64 public immutable chainId;
-    ISequencingPolicy public immutable sequencing;
+    ISequencingPolicy public sequencing;
     IAnchorPolicy public immutable anchors;
     /// @notice Zero for none: then no transaction is forced and `advance`'s inclusion arguments
     ///         are ignored.
     IInclusionPolicy public immutable inclusion;
+    /// @notice May replace `sequencing`; zero for none: then nothing can change.
+    address public immutable governance;
 
     /// @notice The last settled L2 block.
     uint64 public number;
@@ -32,6 +38,7 @@ contract NativeRollup {
     bytes32[HISTORY] private roots;
 
     event Advanced(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot, bytes32 anchor, uint256 burnedFees);
+    event SequencingChanged(ISequencingPolicy previous, ISequencingPolicy next);
 
     /// @notice EXECUTE found the block's transition wrong.
     error InvalidBlock();
@@ -47,6 +54,7 @@ contract NativeRollup {
     /// @notice Block `number` is not settled yet or fell out of the history.
     error UnknownStateRoot(uint64 number);
     error RefundFailed(address to, uint256 amount);
+    error NotGovernance(address sender);
 
     constructor(
         uint64 chainId_,
@@ -54,12 +62,14 @@ contract NativeRollup {
         bytes32 genesisStateRoot,
         ISequencingPolicy sequencing_,
         IAnchorPolicy anchors_,
-        IInclusionPolicy inclusion_
+        IInclusionPolicy inclusion_,
+        address governance_
     ) {
         chainId = chainId_;
         sequencing = sequencing_;
         anchors = anchors_;
         inclusion = inclusion_;
+        governance = governance_;
         blockHash = genesisBlockHash;
         stateRoot = genesisStateRoot;
         roots[0] = genesisStateRoot;
@@ -111,6 +121,13 @@ contract NativeRollup {
             (bool ok,) = msg.sender.call{value: refund}("");
             if (!ok) revert RefundFailed(msg.sender, refund);
         }
+    }
+
+    /// @notice Replaces the sequencing policy; governance only (never without governance).
+    function setSequencing(ISequencingPolicy next) external {
+        if (msg.sender != governance) revert NotGovernance(msg.sender);
+        emit SequencingChanged(sequencing, next);
+        sequencing = next;
     }
 
     /// @notice The state root of settled block `n`, among the last HISTORY blocks.

@@ -26,6 +26,7 @@ import {
   type Deployment,
   deploy,
   gasCost,
+  NO_GOVERNANCE,
   NO_INCLUSION_POLICY,
   type Revert,
   receiptOf,
@@ -104,6 +105,7 @@ async function setUp(
         sequencing.address.toString(),
         registry.address.toString(),
         NO_INCLUSION_POLICY,
+        NO_GOVERNANCE,
       ],
     },
   ]);

@@ -29,6 +29,9 @@ const TIP = 1_000_000_000n;
 /** `NativeRollup`'s inclusion policy when no transaction is forced (docs/rollup.md). */
 export const NO_INCLUSION_POLICY: Hex = "0x0000000000000000000000000000000000000000";
 
+/** `NativeRollup`'s governance when none may change its parameters (docs/rollup.md). */
+export const NO_GOVERNANCE: Hex = "0x0000000000000000000000000000000000000000";
+
 /** A custom error as viem decodes it, e.g. `{ errorName: "WrongNumber", args: [1n, 1n] }`. */
 export type Revert = { errorName: string; args: readonly unknown[] };
 
@@ -170,6 +173,7 @@ export async function deployBridgedRollup(
         sequencing.address.toString(),
         bridge.address.toString(),
         inclusion,
+        NO_GOVERNANCE,
       ],
     },
   ]);

@@ -32,7 +32,7 @@ import {
   withdrawalHash,
   withdrawalSlot,
 } from "./message-tree.ts";
-import { Deployed, deploy, NO_INCLUSION_POLICY, type Revert, receiptOf } from "./testing.ts";
+import { Deployed, deploy, NO_GOVERNANCE, NO_INCLUSION_POLICY, type Revert, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -135,6 +135,7 @@ async function world(options: { settle?: boolean } = {}): Promise<World> {
         sequencing.address.toString(),
         bridge.address.toString(),
         NO_INCLUSION_POLICY,
+        NO_GOVERNANCE,
       ],
     },
   ]);
@@ -324,6 +325,7 @@ describe("L1Bridge binding to its rollup", () => {
         sequencing.address.toString(),
         anchors.address.toString(),
         NO_INCLUSION_POLICY,
+        NO_GOVERNANCE,
       ],
     });
     const [rollup, foreign] = await deploy(node, 0, [rollupOn(bridge), rollupOn(other)]);

@@ -32,6 +32,7 @@ import { parseL1Config } from "../l1/config.ts";
 import { L1_FORK } from "../l1/node.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
 import { devTransaction, memoryNode } from "../l1/testing.ts";
+import { TX_GAS_LIMIT_CAP } from "../rpc/simulate.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { mixedTransfers, type PreparedInput, prepareStatelessInput } from "../workload/transfers.ts";
@@ -39,8 +40,6 @@ import { ethereumjsVersion, f1, table } from "./report.ts";
 
 /** A third of a 12 s slot: the time a validator may spend verifying a block. */
 const BUDGET_MS = 4000;
-/** EIP-7825 (Osaka): no transaction may ask for more gas. */
-const TX_GAS_LIMIT_CAP = 1n << 24n;
 
 type Options = {
   limitsMgas: number[];

@@ -29,12 +29,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { encodeExecuteExtraData } from "../execute/market.ts";
 import { type ExecuteCallRecord, ExecuteEnvironment } from "../execute/precompile.ts";
 import { commonFor } from "../stateless/chain.ts";
-import {
-  encodeExecutionRequests,
-  type GeneratedWitness,
-  generateExecutionWitness,
-} from "../stateless/generate.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import { type GeneratedWitness, generateStatelessInput } from "../stateless/generate.ts";
 import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
 import { type BlockRules, createBlockVM } from "../stateless/vm.ts";
@@ -44,7 +39,7 @@ import type { L1Config } from "./config.ts";
 import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "./genesis.ts";
 import { Mempool, type PoolTransaction, TransactionRejectedError } from "./mempool.ts";
 import { type StoredReceipt, storedReceipt } from "./receipts.ts";
-import { executeBaseFeeAfter, executeHeaderFields, l1BlockRules } from "./rules.ts";
+import { executeBaseFeeAfter, executeExtraData, executeHeaderFields, l1BlockRules } from "./rules.ts";
 
 /** The devnet runs Osaka rules; `EXECUTE` verifies Osaka L2 blocks. */
 export const L1_FORK = "osaka";
@@ -139,7 +134,8 @@ function consensusValue(label: string, number: bigint): Uint8Array {
  * The L1 node.
  *
  * @example
- * const node = await L1Node.start(parseL1Config({ slotTimeMs: 500 }), { dataDir: ".nrx/l1" });
+ * const node = await L1Node.open(parseL1Config({ slotTimeMs: 500 }), { dataDir: ".nrx/l1" });
+ * node.startSlots();
  * const hash = await node.sendRawTransaction(rawTx);
  * await node.mine();
  * await node.stop();
@@ -163,6 +159,7 @@ export class L1Node {
   timeOffset = 0;
   nextTimestamp: bigint | undefined;
   automine = false;
+  private arrivals = 0;
   stopped = false;
 
   private constructor(
@@ -182,14 +179,10 @@ export class L1Node {
     this.devAccounts = deriveDevAccounts(config);
   }
 
-  /** Builds genesis, replays the chain log of `dataDir` if there is one, and starts producing blocks. */
-  static async start(config: L1Config, options: NodeOptions = {}): Promise<L1Node> {
-    const node = await L1Node.open(config, options);
-    node.startSlots();
-    return node;
-  }
-
-  /** Like `start`, without the slot timer: blocks come only from `mine()`. */
+  /**
+   * Builds genesis and replays the chain log of `dataDir` if there is one. Blocks come from
+   * `mine()`, and once `startSlots()` is called, one per slot.
+   */
   static async open(config: L1Config, options: NodeOptions = {}): Promise<L1Node> {
     const common = commonFor(config.chainId, L1_FORK);
     const devAccounts = deriveDevAccounts(config);
@@ -261,8 +254,9 @@ export class L1Node {
     }
     this.store = store;
     let restored = 0;
-    for (const raw of pending) {
-      const tx = this.decodeTransaction(hexToBytes(raw as `0x${string}`));
+    for (const rawHex of pending) {
+      const raw = hexToBytes(rawHex as `0x${string}`);
+      const tx = this.decodeTransaction(raw);
       if (this.txIndex.has(bytesToHex(tx.hash()))) continue;
       try {
         await this.mempool.add(this.poolEntry(tx, raw), this.accountView());
@@ -371,14 +365,15 @@ export class L1Node {
     return createTxFromRLP(raw, { common: this.common });
   }
 
-  private poolEntry(tx: TypedTransaction, raw: string): PoolTransaction {
+  private poolEntry(tx: TypedTransaction, raw: Uint8Array): PoolTransaction {
     return {
       tx,
       hash: bytesToHex(tx.hash()),
-      raw: hexToBytes(raw as `0x${string}`),
+      raw,
       sender: tx.getSenderAddress(),
       nonce: tx.nonce,
-      arrival: 0,
+      // Equal tips go first come, first served (replayed transactions keep their log order).
+      arrival: this.arrivals++,
     };
   }
 
@@ -409,7 +404,7 @@ export class L1Node {
     const hash = bytesToHex(tx.hash());
     if (this.txIndex.has(hash)) throw new TransactionRejectedError("already known (mined)", "already_known");
     const rawHex = bytesToHex(raw);
-    await this.mempool.add(this.poolEntry(tx, rawHex), this.accountView());
+    await this.mempool.add(this.poolEntry(tx, raw), this.accountView());
     this.persist({ type: "tx", raw: rawHex });
     if (this.automine) await this.mine();
     return hash;
@@ -440,7 +435,8 @@ export class L1Node {
     return blocks;
   }
 
-  private blockchainView() {
+  /** The canonical chain as the VM reads it for `BLOCKHASH`. */
+  blockchainView() {
     return {
       getBlock: async (n: number | bigint) => {
         const entry = this.blockByNumber(BigInt(n));
@@ -545,10 +541,7 @@ export class L1Node {
         });
       }
     }
-    internalsOf(builder).headerData.extraData = encodeExecuteExtraData({
-      executeGasUsed: environment.gasUsed,
-      executeBaseFee,
-    });
+    internalsOf(builder).headerData.extraData = executeExtraData(environment);
     const { block } = await builder.build();
     const receipts = included.map(({ tx, result }) => storedReceipt(tx, result, block));
     const executeCalls = environment.calls.map(toStoredCall);
@@ -635,25 +628,15 @@ export class L1Node {
     const entry = this.blockByNumber(number);
     if (entry === undefined || number === 0n) throw new NodeError(`no block ${number} with a parent`);
     const parent = this.chain[Number(number) - 1].block.header;
-    const generation = await generateExecutionWitness(
+    const generation = await generateStatelessInput(
       entry.block,
       this.common,
+      L1_FORK,
       { nodes: this.nodes, parent, headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize() },
       this.rules(),
     );
-    const { state, codes, headers } = generation.witness;
-    const input: StatelessInput = {
-      fork: L1_FORK,
-      newPayloadRequest: blockToNewPayloadRequest(
-        entry.block,
-        encodeExecutionRequests(generation.result?.requests),
-      ),
-      witness: { state, codes, headers },
-      chainConfig: { chainId: this.config.chainId },
-      publicKeys: [],
-    };
     return {
-      input,
+      input: generation.input,
       witness: generation.witness,
       ...(generation.error !== undefined ? { error: generation.error } : {}),
     };

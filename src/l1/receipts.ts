@@ -7,6 +7,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex } from "@ethereumjs/util";
 import type { RunTxResult } from "@ethereumjs/vm";
 import type { Hex } from "viem";
+import { effectiveTip } from "./mempool.ts";
 
 export type StoredLog = { address: Hex; topics: Hex[]; data: Hex };
 
@@ -22,16 +23,9 @@ export type StoredReceipt = {
   blobGasPrice?: string;
 };
 
-/** The price per gas the sender paid: `min(maxFeePerGas, baseFee + maxPriorityFeePerGas)`, or the legacy gas price. */
+/** The price per gas a mined transaction paid: the base fee plus its effective tip. */
 export function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
-  if ("maxFeePerGas" in tx) {
-    const tip =
-      tx.maxPriorityFeePerGas < tx.maxFeePerGas - baseFee
-        ? tx.maxPriorityFeePerGas
-        : tx.maxFeePerGas - baseFee;
-    return baseFee + tip;
-  }
-  return (tx as { gasPrice: bigint }).gasPrice;
+  return baseFee + (effectiveTip(tx, baseFee) ?? 0n);
 }
 
 export function storedReceipt(tx: TypedTransaction, result: RunTxResult, block: Block): StoredReceipt {

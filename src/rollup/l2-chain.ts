@@ -13,20 +13,18 @@
  * const b2 = await buildL2Block(b1, [], { anchor: bridgeRoot });    // a built block is a parent
  */
 import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
-import { type Address, bigIntToBytes, concatBytes, MapDB, utf8ToBytes } from "@ethereumjs/util";
-import { buildBlock, type TxReceipt } from "@ethereumjs/vm";
+import { type Address, bigIntToBytes, concatBytes, utf8ToBytes } from "@ethereumjs/util";
+import type { TxReceipt } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { GenesisAccount } from "../l1/config.ts";
 import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/generate.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import { generateStatelessInput } from "../stateless/generate.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
-import { createStateManager } from "../stateless/state-manager.ts";
-import { createBlockVM } from "../stateless/vm.ts";
 import {
   BLOCK_TIME,
-  COINBASE,
+  type BlockParent,
+  buildBlockOn,
   type DevAccount,
   devAccounts,
   GENESIS_BASE_FEE,
@@ -78,8 +76,8 @@ export async function createL2Genesis(options: L2GenesisOptions): Promise<Genesi
   return { common, accounts, nodes, header, block };
 }
 
-/** What a block is built on: the parent block and the full state after it. Never written to. */
-export type L2Parent = Pick<Genesis, "common" | "nodes" | "header" | "block">;
+/** What a block is built on: the parent block and the full state after it. */
+export type L2Parent = BlockParent;
 
 export type L2Block = L2Parent & {
   receipts: TxReceipt[];
@@ -110,19 +108,6 @@ export function l2Transaction(
   ).sign(from.privateKey);
 }
 
-/** The builder's and the witness's block store: only the parent (`BLOCKHASH` of older blocks fails). */
-class ParentOnly {
-  constructor(private readonly parent: L2Parent) {}
-  async getBlock(blockNumber: number | bigint) {
-    if (BigInt(blockNumber) !== this.parent.header.number) throw new Error(`no block ${blockNumber}`);
-    return this.parent.block;
-  }
-  async putBlock(): Promise<void> {}
-  shallowCopy(): this {
-    return this;
-  }
-}
-
 /**
  * Builds the block after `parent` from `transactions` (each must be includable; a reverting one
  * is included with status 0) with `anchor` as its `parent_beacon_block_root`, and the EXECUTE
@@ -139,30 +124,13 @@ export async function buildL2Block(
 ): Promise<L2Block> {
   const { common } = parent;
   const number = parent.header.number + 1n;
-  const nodes = new Map(parent.nodes);
-  const stateManager = createStateManager(
-    new MapDB<string, Uint8Array>(nodes),
-    parent.header.stateRoot,
-    common,
-  );
-  const vm = await createBlockVM(common, stateManager, new ParentOnly(parent));
-  const builder = await buildBlock(vm, {
-    parentBlock: parent.block,
-    withdrawals: [],
-    headerData: {
-      coinbase: COINBASE,
-      timestamp: options.timestamp ?? parent.header.timestamp + BLOCK_TIME,
-      mixHash: keccak_256(concatBytes(utf8ToBytes("nrx/l2/prev-randao/"), bigIntToBytes(number))),
-      parentBeaconBlockRoot: options.anchor,
-    },
-    blockOpts: { putBlockIntoBlockchain: false },
+  const { block, receipts, postNodes } = await buildBlockOn(parent, transactions, {
+    timestamp: options.timestamp ?? parent.header.timestamp + BLOCK_TIME,
+    mixHash: keccak_256(concatBytes(utf8ToBytes("nrx/l2/prev-randao/"), bigIntToBytes(number))),
+    parentBeaconBlockRoot: options.anchor,
   });
-  const receipts: TxReceipt[] = [];
-  for (const tx of transactions) receipts.push((await builder.addTransaction(tx)).receipt);
-  const { block } = await builder.build();
-
   const parentRlp = parent.header.serialize();
-  const generation = await generateExecutionWitness(block, common, {
+  const generation = await generateStatelessInput(block, common, L2_FORK, {
     nodes: parent.nodes,
     parent: parent.header,
     headerRlp: (n) => (n === parent.header.number ? parentRlp : undefined),
@@ -170,13 +138,14 @@ export async function buildL2Block(
   if (generation.result === undefined) {
     throw new Error(`L2 block ${number} failed to re-execute: ${String(generation.error)}`);
   }
-  const { state, codes, headers } = generation.witness;
-  const input: StatelessInput = {
-    fork: L2_FORK,
-    newPayloadRequest: blockToNewPayloadRequest(block, encodeExecutionRequests(generation.result.requests)),
-    witness: { state, codes, headers },
-    chainConfig: { chainId: common.chainId() },
-    publicKeys: [],
+  const { input } = generation;
+  return {
+    common,
+    nodes: postNodes,
+    header: block.header,
+    block,
+    receipts,
+    input,
+    bytes: encodeStatelessInput(input),
   };
-  return { common, nodes, header: block.header, block, receipts, input, bytes: encodeStatelessInput(input) };
 }

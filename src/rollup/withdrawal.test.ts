@@ -32,7 +32,15 @@ import {
   withdrawalHash,
   withdrawalSlot,
 } from "./message-tree.ts";
-import { Deployed, deploy, NO_GOVERNANCE, NO_INCLUSION_POLICY, type Revert, receiptOf } from "./testing.ts";
+import {
+  Deployed,
+  deploy,
+  deployBridgedRollup,
+  NO_GOVERNANCE,
+  NO_INCLUSION_POLICY,
+  type Revert,
+  receiptOf,
+} from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -122,28 +130,13 @@ type World = { node: L1Node; bridge: Deployed; rollup: Deployed; l2: L2 };
 
 async function world(options: { settle?: boolean } = {}): Promise<World> {
   const { node } = await memoryNode();
-  const [deployed, sequencing] = await deploy(node, 0, [{ name: "L1Bridge" }, { name: "BasedSequencing" }]);
-  const bridge = new Deployed(node, deployed.address, l1BridgeAbi);
   const l2Genesis = await createL2Genesis({ premint: PREMINT, accounts: 2 });
-  const [rollup] = await deploy(node, 0, [
-    {
-      name: "NativeRollup",
-      args: [
-        L2_CHAIN_ID,
-        bytesToHex(l2Genesis.block.hash()),
-        bytesToHex(l2Genesis.header.stateRoot),
-        sequencing.address.toString(),
-        bridge.address.toString(),
-        NO_INCLUSION_POLICY,
-        NO_GOVERNANCE,
-      ],
-    },
-  ]);
-  const bound = await bridge.send(0, "setRollup", [rollup.address.toString()]);
+  const deployed = await deployBridgedRollup(node, 0, l2Genesis);
+  const bridge = new Deployed(node, deployed.bridge.address, l1BridgeAbi);
+  const { rollup } = deployed;
   const to = l2Genesis.accounts[0].address.toString();
   const deposited = await bridge.send(1, "deposit", [to, "0x"], DEPOSIT);
   await node.mine();
-  assert.equal(receiptOf(node, bound).status, 1, "setRollup succeeded");
   assert.equal(receiptOf(node, deposited).status, 1, "deposit succeeded");
   const deposit: Deposit = {
     index: 0n,

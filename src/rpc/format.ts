@@ -16,7 +16,7 @@ import {
 import { bytesToBigInt, bytesToHex } from "@ethereumjs/util";
 import type { Hex } from "viem";
 import type { ChainBlock } from "../l1/node.ts";
-import type { StoredLog, StoredReceipt } from "../l1/receipts.ts";
+import { effectiveGasPrice, type StoredLog, type StoredReceipt } from "../l1/receipts.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
 
 export type Json = Record<string, unknown>;
@@ -43,10 +43,7 @@ export type TxLocation = { block: Block; index: number };
 function gasPriceOf(tx: TypedTransaction, block: Block | undefined): bigint {
   if (isLegacyTx(tx) || isAccessList2930Tx(tx)) return tx.gasPrice;
   if (block === undefined) return tx.maxFeePerGas;
-  const baseFee = block.header.baseFeePerGas ?? 0n;
-  const tip =
-    tx.maxPriorityFeePerGas < tx.maxFeePerGas - baseFee ? tx.maxPriorityFeePerGas : tx.maxFeePerGas - baseFee;
-  return baseFee + tip;
+  return effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n);
 }
 
 function accessListJson(tx: TypedTransaction): Json[] {

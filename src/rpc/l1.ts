@@ -46,7 +46,8 @@ export type ServeL1Options = {
  * Serves the node's JSON-RPC API over HTTP and WebSocket on one port.
  *
  * @example
- * const node = await L1Node.start(parseL1Config({}));
+ * const node = await L1Node.open(parseL1Config({}));
+ * node.startSlots();
  * const server = await serveL1(node, { port: 8545 });
  * // cast block-number --rpc-url http://127.0.0.1:8545
  * await server.close();

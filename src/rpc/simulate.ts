@@ -62,21 +62,6 @@ function validationMessage(err: unknown): string {
   return message.replace(/ \([^()]*->[^()]*\)$/, "");
 }
 
-/** The blockchain the VM reads `BLOCKHASH` from: the node's canonical chain. */
-function chainView(node: L1Node) {
-  return {
-    getBlock: async (n: number | bigint) => {
-      const entry = node.blockByNumber(BigInt(n));
-      if (entry === undefined) throw new Error(`no block ${n}`);
-      return entry.block;
-    },
-    putBlock: async () => {},
-    shallowCopy() {
-      return this;
-    },
-  };
-}
-
 /** Fee cap and tip of a call: as given, else the block's base fee and no tip. */
 function feesOf(request: CallRequest, block: Block, from: Address) {
   const baseFee = block.header.baseFeePerGas ?? 0n;
@@ -198,7 +183,7 @@ export async function simulate(
     fork: L1_FORK,
     blobs: (hash) => node.blob(hash),
   });
-  const vm = await createBlockVM(node.common, sm, chainView(node), [environment.precompile()]);
+  const vm = await createBlockVM(node.common, sm, node.blockchainView(), [environment.precompile()]);
   environment.attach(vm);
   let result: RunTxResult;
   try {

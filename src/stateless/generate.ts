@@ -11,7 +11,8 @@ import { type Address, bytesToHex, type CLRequest, type CLRequestType } from "@e
 import type { RunBlockResult } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { oldestBlockRead } from "./headers.ts";
-import type { ExecutionWitnessValue } from "./ssz.ts";
+import { blockToNewPayloadRequest } from "./payload.ts";
+import type { ExecutionWitnessValue, StatelessFork, StatelessInput } from "./ssz.ts";
 import { createStateManager, FailClosedStateManager } from "./state-manager.ts";
 import { type BlockRules, createBlockVM, runBlockChecked } from "./vm.ts";
 import { RecordingDB } from "./witness-db.ts";
@@ -115,4 +116,31 @@ export async function generateExecutionWitness(
     keys: [...stateManager.keys.values()],
   };
   return { witness, result, error, commit: () => db.commitOverlay() };
+}
+
+/**
+ * The `StatelessInput` a validator needs for `block` under `fork`: its payload (with the requests
+ * the run produced) and the witness recorded by `generateExecutionWitness`.
+ *
+ * @example
+ * const { input, result } = await generateStatelessInput(block, common, "osaka", source);
+ * const bytes = encodeStatelessInput(input); // what EXECUTE takes
+ */
+export async function generateStatelessInput(
+  block: Block,
+  common: Common,
+  fork: StatelessFork,
+  source: WitnessSource,
+  rules?: BlockRules,
+): Promise<WitnessGeneration & { input: StatelessInput }> {
+  const generation = await generateExecutionWitness(block, common, source, rules);
+  const { state, codes, headers } = generation.witness;
+  const input: StatelessInput = {
+    fork,
+    newPayloadRequest: blockToNewPayloadRequest(block, encodeExecutionRequests(generation.result?.requests)),
+    witness: { state, codes, headers },
+    chainConfig: { chainId: common.chainId() },
+    publicKeys: [],
+  };
+  return { ...generation, input };
 }

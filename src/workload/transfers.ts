@@ -31,8 +31,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { GenesisAccount } from "../l1/config.ts";
 import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { encodeExecutionRequests, generateExecutionWitness } from "../stateless/generate.ts";
-import { blockToNewPayloadRequest } from "../stateless/payload.ts";
+import { encodeExecutionRequests, generateStatelessInput } from "../stateless/generate.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
 import { createBlockVM } from "../stateless/vm.ts";
@@ -343,12 +342,15 @@ export type BuiltBlock = {
   postNodes: Map<string, Uint8Array>;
 };
 
-/** `BLOCKHASH` and the builder's block store: only the genesis exists. */
-class GenesisBlockchain {
-  constructor(private readonly genesis: Genesis) {}
+/** What a block is built on: the parent block and the full state after it (never written to). */
+export type BlockParent = Pick<Genesis, "common" | "nodes" | "header" | "block">;
+
+/** `BLOCKHASH` and the builder's block store: only the parent (older blocks fail). */
+class ParentOnlyBlockchain {
+  constructor(private readonly parent: BlockParent) {}
   async getBlock(blockNumber: number | bigint) {
-    if (BigInt(blockNumber) !== 0n) throw new Error(`no block ${blockNumber}`);
-    return this.genesis.block;
+    if (BigInt(blockNumber) !== this.parent.header.number) throw new Error(`no block ${blockNumber}`);
+    return this.parent.block;
   }
   async putBlock(): Promise<void> {}
   shallowCopy(): this {
@@ -357,31 +359,30 @@ class GenesisBlockchain {
 }
 
 /**
- * Builds block 1 on top of the genesis with ethereumjs' block builder, over a copy of the
- * genesis node store (the genesis store itself stays untouched, so the block can be re-run
- * from it). Every transaction must be includable; reverting ones are included with status 0.
+ * Builds the block after `parent` with ethereumjs' block builder, over a copy of the parent's
+ * node store (which stays untouched, so the block can be re-run from it). Every transaction must
+ * be includable; reverting ones are included with status 0.
+ *
+ * @example
+ * const built = await buildBlockOn(genesis, txs, { timestamp: 12n, mixHash, parentBeaconBlockRoot });
  */
-export async function buildTransferBlock(
-  genesis: Genesis,
+export async function buildBlockOn(
+  parent: BlockParent,
   transactions: TypedTransaction[],
+  headerData: { timestamp: bigint; mixHash: Uint8Array; parentBeaconBlockRoot: Uint8Array },
 ): Promise<BuiltBlock> {
-  const { common } = genesis;
-  const postNodes = new Map(genesis.nodes);
+  const { common } = parent;
+  const postNodes = new Map(parent.nodes);
   const stateManager = createStateManager(
     new MapDB<string, Uint8Array>(postNodes),
-    genesis.header.stateRoot,
+    parent.header.stateRoot,
     common,
   );
-  const vm = await createBlockVM(common, stateManager, new GenesisBlockchain(genesis));
+  const vm = await createBlockVM(common, stateManager, new ParentOnlyBlockchain(parent));
   const builder = await buildBlock(vm, {
-    parentBlock: genesis.block,
+    parentBlock: parent.block,
     withdrawals: [],
-    headerData: {
-      coinbase: COINBASE,
-      timestamp: genesis.header.timestamp + BLOCK_TIME,
-      mixHash: keccak_256(utf8ToBytes("nrx/workload/prev-randao/1")),
-      parentBeaconBlockRoot: keccak_256(utf8ToBytes("nrx/workload/beacon-root/1")),
-    },
+    headerData: { coinbase: COINBASE, ...headerData },
     blockOpts: { putBlockIntoBlockchain: false },
   });
   // Keep only the receipts: a contract call's `RunTxResult` holds its EVM run state, which
@@ -395,6 +396,15 @@ export async function buildTransferBlock(
     receipts,
     postNodes,
   };
+}
+
+/** Builds block 1 of the workload chain on its genesis (`buildBlockOn`). */
+export function buildTransferBlock(genesis: Genesis, transactions: TypedTransaction[]): Promise<BuiltBlock> {
+  return buildBlockOn(genesis, transactions, {
+    timestamp: genesis.header.timestamp + BLOCK_TIME,
+    mixHash: keccak_256(utf8ToBytes("nrx/workload/prev-randao/1")),
+    parentBeaconBlockRoot: keccak_256(utf8ToBytes("nrx/workload/beacon-root/1")),
+  });
 }
 
 /** The token balance of `holder` in the state rooted at `stateRoot` within `nodes`. */
@@ -441,7 +451,7 @@ export async function prepareStatelessInput(workload: Workload): Promise<Prepare
   const buildMs = performance.now() - start;
   start = performance.now();
   const genesisRlp = genesis.header.serialize();
-  const generation = await generateExecutionWitness(built.block, genesis.common, {
+  const generation = await generateStatelessInput(built.block, genesis.common, DEVNET_FORK, {
     nodes: genesis.nodes,
     parent: genesis.header,
     headerRlp: (n) => (n === 0n ? genesisRlp : undefined),
@@ -450,17 +460,8 @@ export async function prepareStatelessInput(workload: Workload): Promise<Prepare
   if (generation.result === undefined) {
     throw new Error(`block of workload ${workload.name} failed to execute: ${String(generation.error)}`);
   }
+  const { input } = generation;
   const { state, codes, headers, keys } = generation.witness;
-  const input: StatelessInput = {
-    fork: DEVNET_FORK,
-    newPayloadRequest: blockToNewPayloadRequest(
-      built.block,
-      encodeExecutionRequests(generation.result.requests),
-    ),
-    witness: { state, codes, headers },
-    chainConfig: { chainId: DEVNET_CHAIN_ID },
-    publicKeys: [],
-  };
   const witnessBytes = [...state, ...codes, ...headers].reduce((sum, b) => sum + b.length, 0);
   return {
     workload,

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IAnchorPolicy} from "./Anchors.sol";
 import {Execute} from "./Execute.sol";
+import {IFeePolicy} from "./Fees.sol";
 import {Drop, IInclusionPolicy} from "./ForcedInclusion.sol";
 import {ISequencingPolicy} from "./Sequencing.sol";
 
@@ -10,11 +11,13 @@ import {ISequencingPolicy} from "./Sequencing.sol";
 /// @notice An L2 chain settled by EXECUTE (docs/rollup.md): `advance` re-executes the next L2 block
 ///         in the L1 transaction that posts it, so the settled state root only ever moves to a
 ///         verified successor. Who may post, which anchors are fine and which transactions a block
-///         must include (forced inclusion; none without an inclusion policy) are separate policies.
+///         must include (forced inclusion; none without an inclusion policy) and who is credited
+///         the L2 base fees a block burned (none without a fee policy) are separate policies.
 ///         Governance (a Timelock, or none) may replace the sequencing policy only: the chain id,
-///         the anchor policy (the bridge holding bridged funds) and the inclusion policy (users'
-///         guarantee against censorship) are fixed, since changing them could strand bridged funds
-///         or remove censorship resistance. EVM rules are never governed: EXECUTE follows L1 forks.
+///         the anchor policy (the bridge holding bridged funds), the inclusion policy (users'
+///         guarantee against censorship) and the fee policy (which releases escrowed funds) are
+///         fixed, since changing them could strand or drain bridged funds or remove censorship
+///         resistance. EVM rules are never governed: EXECUTE follows L1 forks.
 contract NativeRollup {
     /// @notice How many settled state roots `stateRootAt` remembers (for withdrawal proofs).
     uint256 public constant HISTORY = 256;
@@ -25,6 +28,9 @@ contract NativeRollup {
     /// @notice Zero for none: then no transaction is forced and `advance`'s inclusion arguments
     ///         are ignored.
     IInclusionPolicy public immutable inclusion;
+    /// @notice Credited each settled block's `burnedFees`; zero for none: then burned L2 fees stay
+    ///         locked in the bridge's escrow for good.
+    IFeePolicy public immutable fees;
     /// @notice May replace `sequencing`; zero for none: then nothing can change.
     address public immutable governance;
 
@@ -38,6 +44,8 @@ contract NativeRollup {
     bytes32[HISTORY] private roots;
 
     event Advanced(uint64 indexed number, bytes32 blockHash, bytes32 stateRoot, bytes32 anchor, uint256 burnedFees);
+    /// @notice A rollup was created: what an L1 node indexes to list rollups.
+    event RollupCreated(uint64 indexed chainId, bytes32 genesisBlockHash, bytes32 genesisStateRoot);
     event SequencingChanged(ISequencingPolicy previous, ISequencingPolicy next);
 
     /// @notice EXECUTE found the block's transition wrong.
@@ -63,16 +71,19 @@ contract NativeRollup {
         ISequencingPolicy sequencing_,
         IAnchorPolicy anchors_,
         IInclusionPolicy inclusion_,
+        IFeePolicy fees_,
         address governance_
     ) {
         chainId = chainId_;
         sequencing = sequencing_;
         anchors = anchors_;
         inclusion = inclusion_;
+        fees = fees_;
         governance = governance_;
         blockHash = genesisBlockHash;
         stateRoot = genesisStateRoot;
         roots[0] = genesisStateRoot;
+        emit RollupCreated(chainId_, genesisBlockHash, genesisStateRoot);
     }
 
     /// @notice Settles the next L2 block. `msg.value` is EXECUTE's prepayment: send at least
@@ -114,6 +125,7 @@ contract NativeRollup {
         (number, blockHash, stateRoot, lastAnchor) = (r.blockNumber, r.blockHash, r.postStateRoot, r.anchor);
         roots[r.blockNumber % HISTORY] = r.postStateRoot;
         emit Advanced(r.blockNumber, r.blockHash, r.postStateRoot, r.anchor, r.burnedFees);
+        if (address(fees) != address(0) && r.burnedFees > 0) fees.credit(msg.sender, r.burnedFees);
 
         // The rollup keeps no ETH: EXECUTE's refund (and any ETH forced in) goes to the sender.
         uint256 refund = address(this).balance;

@@ -23,7 +23,7 @@ import {
   withdrawalHash,
   withdrawalSlot,
 } from "./message-tree.ts";
-import { Deployed, deploy, receiptOf } from "./testing.ts";
+import { bridgeDeployment, Deployed, deploy, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -70,7 +70,7 @@ async function world(): Promise<World> {
   const genesis = { ...config.genesis, alloc: { [L2_BRIDGE_ADDRESS]: l2BridgeGenesisAccount(PREMINT) } };
   const w = { anchor: EMPTY_ROOT, tree: new MessageTree() } as World;
   w.node = await L1Node.open({ ...config, genesis }, { parentBeaconBlockRoot: () => hexToBytes(w.anchor) });
-  [w.l1Bridge] = await deploy(w.node, 0, [{ name: "L1Bridge" }]);
+  [w.l1Bridge] = await deploy(w.node, 0, [bridgeDeployment()]);
   w.l2Bridge = new Deployed(w.node, createAddressFromString(L2_BRIDGE_ADDRESS), loadArtifact("L2Bridge").abi);
   await w.node.setCode(HARNESS_ADDRESS, hexToBytes(harness.deployedBytecode));
   w.harness = new Deployed(w.node, HARNESS_ADDRESS, harness.abi);

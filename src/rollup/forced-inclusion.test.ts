@@ -58,13 +58,9 @@ async function world(): Promise<World> {
   const genesis = await l2Genesis;
   const [deployed] = await deploy(node, 0, [{ name: "ForcedInclusionInbox", args: [L2_CHAIN_ID, DELAY] }]);
   const inbox = new Deployed(node, deployed.address, inboxAbi);
-  const { bridge, rollup } = await deployBridgedRollup(
-    node,
-    0,
-    genesis,
-    L2_CHAIN_ID,
-    inbox.address.toString(),
-  );
+  const { bridge, rollup } = await deployBridgedRollup(node, 0, genesis, {
+    inclusion: inbox.address.toString(),
+  });
   const bound = await inbox.send(0, "setRollup", [rollup.address.toString()]);
   await node.mine();
   assert.equal(receiptOf(node, bound).status, 1, "the inbox is bound to the rollup");

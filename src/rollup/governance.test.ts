@@ -11,7 +11,7 @@ import type { L1Node } from "../l1/node.ts";
 import { type L2Block, memoryNode, validL2Block } from "../l1/testing.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
 import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
-import { type Deployed, deploy, NO_GOVERNANCE, NO_INCLUSION_POLICY, receiptOf } from "./testing.ts";
+import { type Deployed, deploy, NONE, receiptOf, rollupDeployment } from "./testing.ts";
 
 /** The timelock's delay, in L1 blocks. */
 const DELAY = 5n;
@@ -53,18 +53,14 @@ async function setUp(node: L1Node, governed = true): Promise<Setup> {
   await node.mine();
   assert.equal(receiptOf(node, published).status, 1, "the anchor is published");
   const [rollup] = await deploy(node, ADMIN, [
-    {
-      name: "NativeRollup",
-      args: [
-        DEVNET_CHAIN_ID,
-        f.genesisHash,
-        f.genesisStateRoot,
-        allowlist.address.toString(),
-        registry.address.toString(),
-        NO_INCLUSION_POLICY,
-        governed ? timelock.address.toString() : NO_GOVERNANCE,
-      ],
-    },
+    rollupDeployment({
+      chainId: DEVNET_CHAIN_ID,
+      genesisBlockHash: f.genesisHash,
+      genesisStateRoot: f.genesisStateRoot,
+      sequencing: allowlist.address.toString(),
+      anchors: registry.address.toString(),
+      governance: governed ? timelock.address.toString() : undefined,
+    }),
   ]);
   return { rollup, timelock, allowlist, based };
 }
@@ -212,7 +208,7 @@ describe("NativeRollup governance through a Timelock", () => {
   it("a rollup deployed without governance cannot change its sequencing policy", async () => {
     const { node } = await memoryNode();
     const { rollup, allowlist, based } = await setUp(node, false);
-    assert.equal(await rollup.read("governance"), getAddress(NO_GOVERNANCE));
+    assert.equal(await rollup.read("governance"), getAddress(NONE));
     for (const from of [ADMIN, STRANGER]) {
       assert.deepEqual(await rollup.revertOf(from, "setSequencing", [based.address.toString()]), {
         errorName: "NotGovernance",

@@ -111,7 +111,9 @@ export function l2Transaction(
 /**
  * Builds the block after `parent` from `transactions` (each must be includable; a reverting one
  * is included with status 0) with `anchor` as its `parent_beacon_block_root`, and the EXECUTE
- * input that settles it. The result is itself a parent for the next block.
+ * input that settles it. The result is itself a parent for the next block. `mixHash` (the
+ * prevRandao) defaults to one derived from the number; another makes a sibling block with the
+ * same state but another hash.
  *
  * @example
  * const b1 = await buildL2Block(genesis, [claimTx, withdrawTx], { anchor: hexToBytes(root) });
@@ -120,13 +122,14 @@ export function l2Transaction(
 export async function buildL2Block(
   parent: L2Parent,
   transactions: TypedTransaction[],
-  options: { anchor: Uint8Array; timestamp?: bigint },
+  options: { anchor: Uint8Array; timestamp?: bigint; mixHash?: Uint8Array },
 ): Promise<L2Block> {
   const { common } = parent;
   const number = parent.header.number + 1n;
   const { block, receipts, postNodes } = await buildBlockOn(parent, transactions, {
     timestamp: options.timestamp ?? parent.header.timestamp + BLOCK_TIME,
-    mixHash: keccak_256(concatBytes(utf8ToBytes("nrx/l2/prev-randao/"), bigIntToBytes(number))),
+    mixHash:
+      options.mixHash ?? keccak_256(concatBytes(utf8ToBytes("nrx/l2/prev-randao/"), bigIntToBytes(number))),
     parentBeaconBlockRoot: options.anchor,
   });
   const parentRlp = parent.header.serialize();

@@ -1,14 +1,15 @@
 /**
  * `NativeRollup` (contracts/NativeRollup.sol) on the L1 node with its policies
- * (contracts/Anchors.sol, contracts/Sequencing.sol): L2 block 1 of the workload chain settles
- * through `EXECUTE`, every rule of `advance` rejects with its own error without moving the settled
- * head, and the L1 blocks carrying these calls re-verify statelessly.
+ * (contracts/Anchors.sol, contracts/Sequencing.sol): its constructor announces it
+ * (`RollupCreated`), L2 block 1 of the workload chain settles through `EXECUTE`, every rule of
+ * `advance` rejects with its own error without moving the settled head, and the L1 blocks carrying
+ * these calls re-verify statelessly.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Block } from "@ethereumjs/block";
-import { bytesToHex } from "@ethereumjs/util";
-import type { Hex } from "viem";
+import { bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { type Hex, keccak256, numberToHex, pad, toBytes } from "viem";
 import type { L1Node } from "../l1/node.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
 import {
@@ -21,15 +22,16 @@ import {
 } from "../l1/testing.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
 import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
+import { buildL2Block, createL2Genesis, l2Transaction } from "./l2-chain.ts";
 import {
   type Deployed,
   type Deployment,
   deploy,
+  deployBridgedRollup,
   gasCost,
-  NO_GOVERNANCE,
-  NO_INCLUSION_POLICY,
   type Revert,
   receiptOf,
+  rollupDeployment,
 } from "./testing.ts";
 
 /** Sent with every `advance`: far above the fee, since the rollup forwards the excess back. */
@@ -96,18 +98,13 @@ async function setUp(
     assert.equal(receiptOf(node, hash).status, 1, "the anchor is published");
   }
   const [rollup] = await deploy(node, 0, [
-    {
-      name: "NativeRollup",
-      args: [
-        options.chainId ?? DEVNET_CHAIN_ID,
-        f.genesisHash,
-        f.genesisStateRoot,
-        sequencing.address.toString(),
-        registry.address.toString(),
-        NO_INCLUSION_POLICY,
-        NO_GOVERNANCE,
-      ],
-    },
+    rollupDeployment({
+      chainId: options.chainId ?? DEVNET_CHAIN_ID,
+      genesisBlockHash: f.genesisHash,
+      genesisStateRoot: f.genesisStateRoot,
+      sequencing: sequencing.address.toString(),
+      anchors: registry.address.toString(),
+    }),
   ]);
   return { rollup, registry, sequencing };
 }
@@ -175,6 +172,23 @@ async function reverifyChain(node: L1Node): Promise<void> {
 }
 
 describe("NativeRollup on the L1 node", () => {
+  it("the constructor emits RollupCreated(uint64 indexed chainId, bytes32 genesisBlockHash, bytes32 genesisStateRoot)", async () => {
+    const { node } = await memoryNode();
+    const chainId = DEVNET_CHAIN_ID + 7n;
+    const { rollup } = await setUp(node, { chainId });
+    assert.ok(rollup.receipt, "deployed by deploy()");
+    assert.deepEqual(rollup.events(rollup.receipt, "RollupCreated"), [
+      { chainId, genesisBlockHash: f.genesisHash, genesisStateRoot: f.genesisStateRoot },
+    ]);
+    // What an L1 node indexes: this exact signature, with the chain id as the first topic.
+    const [log] = rollup.receipt.logs;
+    assert.equal(log.address.toLowerCase(), rollup.address.toString());
+    assert.deepEqual(log.topics, [
+      keccak256(toBytes("RollupCreated(uint64,bytes32,bytes32)")),
+      pad(numberToHex(chainId)),
+    ]);
+  });
+
   it("advance settles L2 block 1: head, state root history, Advanced, and the excess prepayment back to the sender", async () => {
     const { node } = await memoryNode();
     const { rollup } = await setUp(node);
@@ -237,6 +251,37 @@ describe("NativeRollup on the L1 node", () => {
       args: [f.stateRoot, f.genesisStateRoot],
     });
     assert.deepEqual(await settled(rollup), BLOCK_1_HEAD());
+  });
+
+  it("a block on the settled state root but another parent is rejected with WrongParent", async () => {
+    const { node } = await memoryNode();
+    const genesis = await createL2Genesis({ premint: ETHER, accounts: 2 });
+    const { bridge, rollup } = await deployBridgedRollup(node, 0, genesis);
+    const anchor = hexToBytes((await bridge.read("root")) as Hex);
+    const [alice, bob] = genesis.accounts;
+    const transfer = l2Transaction(genesis, alice, 0n, { to: bob.address, value: ETHER, gasLimit: 21_000n });
+    // Two blocks 1 alike (parent, timestamp, anchor, transactions) but for prevRandao: nothing
+    // here reads it, so they reach the same state, yet their hashes differ.
+    const sibling = (randao: number) =>
+      buildL2Block(genesis, [transfer], { anchor, mixHash: new Uint8Array(32).fill(randao) });
+    const [a, b] = [await sibling(1), await sibling(2)];
+    assert.equal(bytesToHex(a.header.stateRoot), bytesToHex(b.header.stateRoot), "the same post-state root");
+    assert.notEqual(bytesToHex(a.block.hash()), bytesToHex(b.block.hash()), "different block hashes");
+
+    const settledA = await rollup.send(1, "advance", [bytesToHex(a.bytes)], PREPAYMENT);
+    await node.mine();
+    assert.equal(receiptOf(node, settledA).status, 1, "block 1 = A settles");
+    // Block 2 on B: its pre-state root is A's post-state root, its parent is not A.
+    const onB = await buildL2Block(b, [], { anchor });
+    await expectRejected(rollup, 2, onB.bytes, {
+      errorName: "WrongParent",
+      args: [bytesToHex(a.block.hash()), bytesToHex(b.block.hash())],
+    });
+    const onA = await buildL2Block(a, [], { anchor });
+    const settledOnA = await rollup.send(2, "advance", [bytesToHex(onA.bytes)], PREPAYMENT);
+    await node.mine();
+    assert.equal(receiptOf(node, settledOnA).status, 1, "block 2 on A settles");
+    assert.equal(await rollup.read("blockHash"), bytesToHex(onA.block.hash()));
   });
 
   it("a rollup of another chain id rejects the block with WrongChain", async () => {

@@ -1,11 +1,13 @@
 /**
  * Test helpers for the rollup contracts on an in-memory L1 node: deploy compiled contracts from
  * dev accounts, send calls, read views, and decode what a call reverts with (through `node.call`,
- * which returns the revert data a receipt does not keep).
+ * which returns the revert data a receipt does not keep); and, on the L2 side, calls to the L2
+ * bridge and proofs of its withdrawals.
  */
 import assert from "node:assert/strict";
+import { getMerkleStateProof } from "@ethereumjs/statemanager";
 import { createFeeMarket1559Tx } from "@ethereumjs/tx";
-import { type Address, bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
+import { type Address, bytesToHex, createAddressFromString, hexToBytes, MapDB } from "@ethereumjs/util";
 import {
   type Abi,
   decodeErrorResult,
@@ -19,18 +21,24 @@ import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { StoredReceipt } from "../l1/receipts.ts";
 import { devTransaction, nextNonce } from "../l1/testing.ts";
-import { L2_CHAIN_ID } from "./l2-chain.ts";
+import { createStateManager } from "../stateless/state-manager.ts";
+import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import { L2_CHAIN_ID, type L2Parent } from "./l2-chain.ts";
+import { type Withdrawal, withdrawalHash, withdrawalSlot } from "./message-tree.ts";
 
 /** L1 gas for every transaction the helpers send: enough for `advance` with a ~6 KB input. */
 export const GAS = 5_000_000n;
 const MAX_FEE = 100_000_000_000n;
 const TIP = 1_000_000_000n;
 
-/** `NativeRollup`'s inclusion policy when no transaction is forced (docs/rollup.md). */
-export const NO_INCLUSION_POLICY: Hex = "0x0000000000000000000000000000000000000000";
+/**
+ * The zero address: in `NativeRollup`, no inclusion policy, no fee policy or no governance; in
+ * `L1Bridge`, ETH as the gas token (docs/rollup.md).
+ */
+export const NONE: Hex = "0x0000000000000000000000000000000000000000";
 
-/** `NativeRollup`'s governance when none may change its parameters (docs/rollup.md). */
-export const NO_GOVERNANCE: Hex = "0x0000000000000000000000000000000000000000";
+/** The rollup treasury `L1Bridge` credits burned L2 fees to unless told otherwise: an empty account. */
+export const TREASURY: Hex = "0xfee0000000000000000000000000000000000001";
 
 /** A custom error as viem decodes it, e.g. `{ errorName: "WrongNumber", args: [1n, 1n] }`. */
 export type Revert = { errorName: string; args: readonly unknown[] };
@@ -41,6 +49,8 @@ export class Deployed {
     readonly node: L1Node,
     readonly address: Address,
     readonly abi: Abi,
+    /** The receipt of its deployment, when `deploy` deployed it (for constructor events). */
+    readonly receipt?: StoredReceipt,
   ) {}
 
   calldata(functionName: string, args: readonly unknown[] = []): Uint8Array {
@@ -113,20 +123,64 @@ export function gasCost(receipt: StoredReceipt): bigint {
   return BigInt(receipt.gasUsed) * BigInt(receipt.effectiveGasPrice);
 }
 
-/** A contract to deploy: its name in `contracts/` and its constructor arguments. */
-export type Deployment = { name: string; args?: readonly unknown[] };
+/** A contract to deploy: its name in `contracts/`, its constructor arguments and value. */
+export type Deployment = { name: string; args?: readonly unknown[]; value?: bigint };
+
+/** `NativeRollup`'s constructor arguments; the optional policies and governance default to none. */
+export type RollupArgs = {
+  chainId: bigint;
+  genesisBlockHash: Hex;
+  genesisStateRoot: Hex;
+  sequencing: string;
+  anchors: string;
+  inclusion?: string;
+  fees?: string;
+  governance?: string;
+};
+
+/** The one place naming `NativeRollup`'s constructor arguments, in order. */
+export function rollupDeployment(a: RollupArgs): Deployment {
+  return {
+    name: "NativeRollup",
+    args: [
+      a.chainId,
+      a.genesisBlockHash,
+      a.genesisStateRoot,
+      a.sequencing,
+      a.anchors,
+      a.inclusion ?? NONE,
+      a.fees ?? NONE,
+      a.governance ?? NONE,
+    ],
+  };
+}
+
+/** `L1Bridge`'s constructor arguments: ETH, `TREASURY` and no genesis backing by default. */
+export type BridgeArgs = {
+  /** The custom gas token's address; ETH when absent. */
+  gasToken?: string;
+  feeRecipient?: string;
+  /** ETH escrowed at deployment for the L2 genesis balances outside the predeploy (ETH only). */
+  backing?: bigint;
+};
+
+/** The one place naming `L1Bridge`'s constructor arguments, in order. */
+export function bridgeDeployment(a: BridgeArgs = {}): Deployment {
+  return { name: "L1Bridge", args: [a.gasToken ?? NONE, a.feeRecipient ?? TREASURY], value: a.backing };
+}
 
 /** Deploys the contracts from dev account `from`, in order, in one new block. */
 export async function deploy(node: L1Node, from: number, deployments: Deployment[]): Promise<Deployed[]> {
   const hashes: Hex[] = [];
   const abis: Abi[] = [];
-  for (const { name, args = [] } of deployments) {
+  for (const { name, args = [], value = 0n } of deployments) {
     const { abi, bytecode } = loadArtifact(name);
     const tx = createFeeMarket1559Tx(
       {
         chainId: node.config.chainId,
         nonce: await nextNonce(node, from),
         data: hexToBytes(encodeDeployData({ abi, bytecode, args })),
+        value,
         gasLimit: GAS,
         maxFeePerGas: MAX_FEE,
         maxPriorityFeePerGas: TIP,
@@ -141,44 +195,91 @@ export async function deploy(node: L1Node, from: number, deployments: Deployment
     const receipt = receiptOf(node, hash);
     assert.equal(receipt.status, 1, `${deployments[i].name} deployed`);
     assert.ok(receipt.contractAddress);
-    return new Deployed(node, createAddressFromString(receipt.contractAddress), abis[i]);
+    return new Deployed(node, createAddressFromString(receipt.contractAddress), abis[i], receipt);
   });
 }
 
 /** `L1Bridge`, based sequencing and a `NativeRollup` anchored on the bridge and bound to it. */
 export type BridgedRollup = { bridge: Deployed; sequencing: Deployed; rollup: Deployed };
 
+export type BridgedRollupOptions = {
+  chainId?: bigint;
+  /** The rollup's inclusion policy (none by default). */
+  inclusion?: string;
+  /** Whether the bridge is the rollup's fee policy (default true); false for none. */
+  fees?: boolean;
+  feeRecipient?: string;
+  /** The custom gas token (ETH when absent). */
+  gasToken?: Deployed;
+  /**
+   * The genesis backing: ETH sent with the bridge's deployment or, with a gas token, tokens of
+   * `from` (who must hold them) escrowed by `backGenesis` before `setRollup`.
+   */
+  backing?: bigint;
+};
+
 /**
  * Deploys from dev account `from` an `L1Bridge`, a `BasedSequencing` and a `NativeRollup` settling
- * the L2 chain that starts at `genesis` (anchored on the bridge), then binds the bridge to the rollup
- * (`setRollup`); mines two blocks. The one place these helpers name the rollup's constructor.
- * `inclusion` is the rollup's inclusion policy (none by default; a `ForcedInclusionInbox` is bound
- * by its own `setRollup` afterwards).
+ * the L2 chain that starts at `genesis` (anchored on the bridge, and by default with the bridge as
+ * its fee policy crediting `TREASURY`), backs the genesis, then binds the bridge to the rollup
+ * (`setRollup`). A `ForcedInclusionInbox` given as `inclusion` is bound by its own `setRollup`
+ * afterwards.
  */
 export async function deployBridgedRollup(
   node: L1Node,
   from: number,
   genesis: { block: { hash(): Uint8Array }; header: { stateRoot: Uint8Array } },
-  chainId: bigint = L2_CHAIN_ID,
-  inclusion: string = NO_INCLUSION_POLICY,
+  options: BridgedRollupOptions = {},
 ): Promise<BridgedRollup> {
-  const [bridge, sequencing] = await deploy(node, from, [{ name: "L1Bridge" }, { name: "BasedSequencing" }]);
-  const [rollup] = await deploy(node, from, [
-    {
-      name: "NativeRollup",
-      args: [
-        chainId,
-        bytesToHex(genesis.block.hash()),
-        bytesToHex(genesis.header.stateRoot),
-        sequencing.address.toString(),
-        bridge.address.toString(),
-        inclusion,
-        NO_GOVERNANCE,
-      ],
-    },
+  const { gasToken, backing = 0n } = options;
+  const [bridge, sequencing] = await deploy(node, from, [
+    bridgeDeployment({
+      gasToken: gasToken?.address.toString(),
+      feeRecipient: options.feeRecipient,
+      backing: gasToken === undefined ? backing : undefined,
+    }),
+    { name: "BasedSequencing" },
   ]);
-  const bound = await bridge.send(from, "setRollup", [rollup.address.toString()]);
+  const [rollup] = await deploy(node, from, [
+    rollupDeployment({
+      chainId: options.chainId ?? L2_CHAIN_ID,
+      genesisBlockHash: bytesToHex(genesis.block.hash()),
+      genesisStateRoot: bytesToHex(genesis.header.stateRoot),
+      sequencing: sequencing.address.toString(),
+      anchors: bridge.address.toString(),
+      inclusion: options.inclusion,
+      fees: (options.fees ?? true) ? bridge.address.toString() : undefined,
+    }),
+  ]);
+  const hashes: Hex[] = [];
+  if (gasToken !== undefined && backing > 0n) {
+    hashes.push(await gasToken.send(from, "approve", [bridge.address.toString(), backing]));
+    hashes.push(await bridge.send(from, "backGenesis", [backing]));
+  }
+  hashes.push(await bridge.send(from, "setRollup", [rollup.address.toString()]));
   await node.mine();
-  assert.equal(receiptOf(node, bound).status, 1, "setRollup succeeded");
+  for (const hash of hashes) assert.equal(receiptOf(node, hash).status, 1, "the bridge is backed and bound");
   return { bridge, sequencing, rollup };
+}
+
+const l2BridgeAbi = loadArtifact("L2Bridge").abi;
+
+/** Calldata of `L2Bridge.functionName(args)`, for an L2 transaction to the bridge predeploy. */
+export function l2BridgeCall(functionName: string, args: readonly unknown[]): Uint8Array {
+  return hexToBytes(encodeFunctionData({ abi: l2BridgeAbi, functionName, args }));
+}
+
+/**
+ * `eth_getProof(L2_BRIDGE, [withdrawalSlot(hash)])` on the L2 state after `state`, as
+ * `L1Bridge.claimWithdrawal` takes it: `[accountProof, storageProof]`.
+ */
+export async function withdrawalProof(state: L2Parent, withdrawal: Withdrawal): Promise<[Hex[], Hex[]]> {
+  const sm = createStateManager(
+    new MapDB<string, Uint8Array>(state.nodes),
+    state.header.stateRoot,
+    state.common,
+  );
+  const slot = withdrawalSlot(withdrawalHash(withdrawal));
+  const proof = await getMerkleStateProof(sm, createAddressFromString(L2_BRIDGE_ADDRESS), [slot]);
+  return [proof.accountProof, proof.storageProof[0].proof];
 }

@@ -7,23 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { getMerkleStateProof } from "@ethereumjs/statemanager";
 import { type Address, bytesToHex, createAddressFromString, hexToBytes, MapDB } from "@ethereumjs/util";
-import { type Abi, encodeFunctionData, getAddress, type Hex } from "viem";
+import { type Abi, getAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import { balanceOf, memoryNode } from "../l1/testing.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
 import type { Genesis } from "../workload/transfers.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
-import {
-  buildL2Block,
-  createL2Genesis,
-  L2_CHAIN_ID,
-  type L2Block,
-  type L2Parent,
-  l2Transaction,
-} from "./l2-chain.ts";
+import { buildL2Block, createL2Genesis, L2_CHAIN_ID, type L2Block, l2Transaction } from "./l2-chain.ts";
 import {
   type Deposit,
   depositLeaf,
@@ -33,13 +25,15 @@ import {
   withdrawalSlot,
 } from "./message-tree.ts";
 import {
+  bridgeDeployment,
   Deployed,
   deploy,
   deployBridgedRollup,
-  NO_GOVERNANCE,
-  NO_INCLUSION_POLICY,
+  l2BridgeCall,
   type Revert,
   receiptOf,
+  rollupDeployment,
+  withdrawalProof,
 } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
@@ -52,8 +46,9 @@ const WITHDRAWN = 2n * ETHER;
 const UNBACKED = 50n * ETHER;
 const L1_RECIPIENT: Hex = "0xee00000000000000000000000000000000000001";
 const UNBACKED_RECIPIENT: Hex = "0xee00000000000000000000000000000000000002";
+/** Both L2 genesis accounts' balances (1000 ether each): the genesis backing a deployer escrows. */
+const GENESIS_BACKING = 2000n * ETHER;
 const L2_BRIDGE = createAddressFromString(L2_BRIDGE_ADDRESS);
-const l2BridgeAbi = loadArtifact("L2Bridge").abi;
 /** The bridge's errors plus the rollup's (`stateRootAt` reverts through `claimWithdrawal`). */
 const l1BridgeAbi: Abi = [
   ...loadArtifact("L1Bridge").abi,
@@ -80,9 +75,7 @@ async function buildL2(deposit: Deposit): Promise<L2> {
   assert.equal(deposit.to, alice.address.toString(), "the deposit goes to alice on L2");
   const tree = new MessageTree();
   const anchor = bytesToHex(tree.append(depositLeaf(deposit)));
-  const call = (functionName: string, args: readonly unknown[]) =>
-    hexToBytes(encodeFunctionData({ abi: l2BridgeAbi, functionName, args }));
-  const claim = call("claim", [
+  const claim = l2BridgeCall("claim", [
     deposit.index,
     deposit.sender,
     deposit.to,
@@ -96,12 +89,12 @@ async function buildL2(deposit: Deposit): Promise<L2> {
       l2Transaction(genesis, alice, 0n, { to: L2_BRIDGE, data: claim }),
       l2Transaction(genesis, alice, 1n, {
         to: L2_BRIDGE,
-        data: call("withdraw", [L1_RECIPIENT]),
+        data: l2BridgeCall("withdraw", [L1_RECIPIENT]),
         value: WITHDRAWN,
       }),
       l2Transaction(genesis, bob, 0n, {
         to: L2_BRIDGE,
-        data: call("withdraw", [UNBACKED_RECIPIENT]),
+        data: l2BridgeCall("withdraw", [UNBACKED_RECIPIENT]),
         value: UNBACKED,
       }),
     ],
@@ -128,10 +121,11 @@ async function buildL2(deposit: Deposit): Promise<L2> {
 /** An L1 node with the bridge, the rollup bound to it, the deposit made and L2 block 1 settled. */
 type World = { node: L1Node; bridge: Deployed; rollup: Deployed; l2: L2 };
 
-async function world(options: { settle?: boolean } = {}): Promise<World> {
+/** `backing`: what the deployer escrows for the L2 genesis accounts (none by default). */
+async function world(options: { settle?: boolean; backing?: bigint } = {}): Promise<World> {
   const { node } = await memoryNode();
   const l2Genesis = await createL2Genesis({ premint: PREMINT, accounts: 2 });
-  const deployed = await deployBridgedRollup(node, 0, l2Genesis);
+  const deployed = await deployBridgedRollup(node, 0, l2Genesis, { backing: options.backing });
   const bridge = new Deployed(node, deployed.bridge.address, l1BridgeAbi);
   const { rollup } = deployed;
   const to = l2Genesis.accounts[0].address.toString();
@@ -162,17 +156,6 @@ async function advance(w: World, block: L2Block): Promise<void> {
   assert.equal(receipt.status, 1, `L2 block ${block.header.number} settles`);
   const [event] = w.rollup.events(receipt, "Advanced");
   assert.equal(event.stateRoot, bytesToHex(block.header.stateRoot));
-}
-
-/** `eth_getProof(L2_BRIDGE, [withdrawalSlot(hash)])` on `state`, as `claimWithdrawal` takes it. */
-async function withdrawalProof(state: L2Parent, withdrawal: Withdrawal): Promise<[Hex[], Hex[]]> {
-  const sm = createStateManager(
-    new MapDB<string, Uint8Array>(state.nodes),
-    state.header.stateRoot,
-    state.common,
-  );
-  const proof = await getMerkleStateProof(sm, L2_BRIDGE, [withdrawalSlot(withdrawalHash(withdrawal))]);
-  return [proof.accountProof, proof.storageProof[0].proof];
 }
 
 function claimArgs(l2Block: bigint, w: Withdrawal, [accountProof, storageProof]: [Hex[], Hex[]]) {
@@ -297,30 +280,37 @@ describe("withdrawal round trip: L1 deposit → L2 claim and withdraw → settle
     await refused(w, args, { errorName: "PaymentFailed", args: [getAddress(UNBACKED_RECIPIENT), UNBACKED] });
     assert.equal(await w.bridge.read("withdrawalClaimed", [bytesToHex(withdrawalHash(unbacked))]), false);
   });
+
+  it("pays a genesis-funded account's withdrawal from the genesis backing escrowed at deployment", async () => {
+    const w = await world({ backing: GENESIS_BACKING });
+    const { unbacked: genesisFunded, b1 } = w.l2;
+    assert.equal(await balanceOf(w.node, w.bridge.address), GENESIS_BACKING + DEPOSIT);
+    assert.equal(await w.bridge.read("escrow"), GENESIS_BACKING + DEPOSIT);
+    const receipt = await claim(w, claimArgs(1n, genesisFunded, await withdrawalProof(b1, genesisFunded)));
+    assert.equal(receipt.status, 1, "bob's genesis balance is backed");
+    assert.equal(await balanceOf(w.node, UNBACKED_RECIPIENT), UNBACKED);
+    assert.equal(await balanceOf(w.node, w.bridge.address), GENESIS_BACKING + DEPOSIT - UNBACKED);
+  });
 });
 
 describe("L1Bridge binding to its rollup", () => {
   it("binds once, by the deployer, only to a rollup anchored on it; claims wait for it", async () => {
     const { node } = await memoryNode();
     const [deployed, other, sequencing] = await deploy(node, 0, [
-      { name: "L1Bridge" },
-      { name: "L1Bridge" },
+      bridgeDeployment(),
+      bridgeDeployment(),
       { name: "BasedSequencing" },
     ]);
     const bridge = new Deployed(node, deployed.address, l1BridgeAbi);
     const zero = bytesToHex(new Uint8Array(32));
-    const rollupOn = (anchors: Deployed) => ({
-      name: "NativeRollup",
-      args: [
-        L2_CHAIN_ID,
-        zero,
-        zero,
-        sequencing.address.toString(),
-        anchors.address.toString(),
-        NO_INCLUSION_POLICY,
-        NO_GOVERNANCE,
-      ],
-    });
+    const rollupOn = (anchors: Deployed) =>
+      rollupDeployment({
+        chainId: L2_CHAIN_ID,
+        genesisBlockHash: zero,
+        genesisStateRoot: zero,
+        sequencing: sequencing.address.toString(),
+        anchors: anchors.address.toString(),
+      });
     const [rollup, foreign] = await deploy(node, 0, [rollupOn(bridge), rollupOn(other)]);
     const none = claimArgs(0n, { index: 0n, sender: L1_RECIPIENT, to: L1_RECIPIENT, value: 0n }, [[], []]);
     assert.deepEqual(await bridge.revertOf(0, "claimWithdrawal", none), {

@@ -12,6 +12,7 @@ import { ethMethods } from "./eth.ts";
 import { FilterRegistry, Subscriptions } from "./filters.ts";
 import { nrxMethods } from "./nrx.ts";
 import type { RpcMethods } from "./payload.ts";
+import { rollupMethods } from "./rollups.ts";
 import { type RpcServer, startRpcServer } from "./server.ts";
 import { stateMethods } from "./state.ts";
 
@@ -29,6 +30,7 @@ export function l1RpcMethods(node: L1Node): RpcMethods {
     ...stateMethods(node),
     ...devMethods(node),
     ...nrxMethods(node),
+    ...rollupMethods(node),
   };
 }
 

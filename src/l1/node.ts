@@ -19,11 +19,12 @@ import {
   type Address,
   bytesToHex,
   createAddressFromString,
+  equalsBytes,
   hexToBytes,
   setLengthLeft,
   utf8ToBytes,
 } from "@ethereumjs/util";
-import { type BlockBuilder, buildBlock, type RunTxResult } from "@ethereumjs/vm";
+import { type BlockBuilder, buildBlock, type RunTxResult, type VM } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { mnemonicToAccount } from "viem/accounts";
 import { encodeExecuteExtraData } from "../execute/market.ts";
@@ -32,7 +33,7 @@ import { commonFor } from "../stateless/chain.ts";
 import { type GeneratedWitness, generateStatelessInput } from "../stateless/generate.ts";
 import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { type BlockRules, createBlockVM } from "../stateless/vm.ts";
+import { type BlockRules, createBlockVM, runBlockChecked } from "../stateless/vm.ts";
 import { RecordingDB } from "../stateless/witness-db.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { L1Config } from "./config.ts";
@@ -88,6 +89,12 @@ export type NodeOptions = {
    * anchor, the L1 message root its bridge reads.
    */
   parentBeaconBlockRoot?: (number: bigint) => Uint8Array;
+  /**
+   * Run an L2 chain (docs/rollup.md, "The L2 chain"): the same rules without `EXECUTE` and its
+   * header fields, and no blob transactions, as `EXECUTE`'s L2 constraints require. Its blocks
+   * are verified on L1 by `EXECUTE` instead.
+   */
+  l2?: boolean;
 };
 
 export type CallParams = {
@@ -196,7 +203,7 @@ export class L1Node {
       gasLimit: config.gasLimit,
       baseFeePerGas: config.genesis.baseFeePerGas,
       timestamp: config.genesis.timestamp,
-      executeBaseFee: config.execute.initialBaseFee,
+      ...(options.l2 ? {} : { executeBaseFee: config.execute.initialBaseFee }),
     });
     const node = new L1Node(config, { nodes, block }, options);
     if (options.dataDir !== undefined) await node.replay(ChainStore.open(options.dataDir));
@@ -389,6 +396,9 @@ export class L1Node {
       throw new TransactionRejectedError(`invalid transaction: ${(err as Error).message}`, "invalid");
     }
     if (!tx.isSigned()) throw new TransactionRejectedError("transaction is not signed", "invalid");
+    if (tx.type === 3 && this.options.l2) {
+      throw new TransactionRejectedError("blob transactions are not allowed on an L2", "invalid");
+    }
     if (tx.type === 3 && (tx as Blob4844Tx).blobs === undefined) {
       throw new TransactionRejectedError(
         "blob transaction without its blobs: send the network form",
@@ -459,29 +469,43 @@ export class L1Node {
   }
 
   produceBlock(): Promise<Block> {
-    return this.lock.run(() => this.buildNextBlock());
+    return this.lock.run(async () => (await this.buildNextBlock([])).block);
   }
 
-  private async buildNextBlock(): Promise<Block> {
+  /**
+   * Produces the next block starting with `first` (an L2's due forced transactions), in order,
+   * then the mempool. `firstIncluded` counts the leading ones that applied: the first that does
+   * not apply ends them, since they must stay a prefix of the block.
+   */
+  produceBlockStartingWith(first: TypedTransaction[]): Promise<{ block: Block; firstIncluded: number }> {
+    return this.lock.run(() => this.buildNextBlock(first));
+  }
+
+  private async buildNextBlock(first: TypedTransaction[]): Promise<{ block: Block; firstIncluded: number }> {
     const parent = this.head;
     const number = parent.header.number + 1n;
     const db = new RecordingDB(this.nodes);
     const preStateRoot = this.headStateRoot;
     const stateManager = createStateManager(db, preStateRoot, this.common);
-    const executeBaseFee = executeBaseFeeAfter(parent.header, this.config.execute);
+    const executeBaseFee = this.options.l2 ? 0n : executeBaseFeeAfter(parent.header, this.config.execute);
     const calls: ExecuteCallRecord[] = [];
-    const environment = new ExecuteEnvironment({
-      params: this.config.execute,
-      baseFee: executeBaseFee,
-      fork: L1_FORK,
-      blobs: (hash) => this.blob(hash),
-      building: true,
-      onCall: (record) => calls.push(record),
-    });
-    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), [
-      environment.precompile(),
-    ]);
-    environment.attach(vm);
+    const environment = this.options.l2
+      ? undefined
+      : new ExecuteEnvironment({
+          params: this.config.execute,
+          baseFee: executeBaseFee,
+          fork: L1_FORK,
+          blobs: (hash) => this.blob(hash),
+          building: true,
+          onCall: (record) => calls.push(record),
+        });
+    const vm = await createBlockVM(
+      this.common,
+      stateManager,
+      this.blockchainView(),
+      environment ? [environment.precompile()] : [],
+    );
+    environment?.attach(vm);
     const builder = await buildBlock(vm, {
       parentBlock: parent,
       withdrawals: [],
@@ -493,7 +517,9 @@ export class L1Node {
         mixHash: consensusValue("prev-randao", number),
         parentBeaconBlockRoot:
           this.options.parentBeaconBlockRoot?.(number) ?? consensusValue("beacon-root", number),
-        extraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee }),
+        extraData: environment
+          ? encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee })
+          : new Uint8Array(),
       },
       blockOpts: { putBlockIntoBlockchain: false, common: this.common },
     });
@@ -501,9 +527,22 @@ export class L1Node {
     const blobBaseFee = parent.header.calcNextBlobGasPrice(this.common);
     const included: { tx: TypedTransaction; result: RunTxResult }[] = [];
     const blobsOfBlock = new Map<string, Uint8Array>();
+    let firstIncluded = 0;
+    for (const tx of first) {
+      await vm.stateManager.checkpoint();
+      try {
+        included.push({ tx, result: await builder.addTransaction(tx) });
+        await vm.stateManager.commit();
+        firstIncluded++;
+      } catch (err) {
+        await vm.stateManager.revert();
+        this.log(`could not start block ${number} with ${bytesToHex(tx.hash())}: ${(err as Error).message}`);
+        break;
+      }
+    }
     const ready = await this.mempool.ready(baseFee, blobBaseFee, this.accountView());
     for (const entry of ready) {
-      const mark = environment.mark();
+      const mark = environment?.mark();
       const tx =
         entry.tx instanceof Blob4844Tx
           ? createMinimal4844TxFromNetworkWrapper(entry.tx, { common: this.common })
@@ -514,7 +553,7 @@ export class L1Node {
         result = await builder.addTransaction(tx, { allowNoBlobs: true });
       } catch (err) {
         await vm.stateManager.revert();
-        environment.restore(mark);
+        if (mark !== undefined) environment?.restore(mark);
         ready.skipSender(entry.sender);
         const message = (err as Error).message;
         // A transaction that no longer fits this block's gas stays for a later block; one
@@ -524,7 +563,7 @@ export class L1Node {
         this.log(`dropped ${entry.hash}: ${message}`);
         continue;
       }
-      if (environment.deferred) {
+      if (environment?.deferred && mark !== undefined) {
         // Its EXECUTE call does not fit the execute gas left: take it back out for a later block.
         await vm.stateManager.revert();
         takeBackLastTransaction(builder, tx, result, this.common);
@@ -541,10 +580,10 @@ export class L1Node {
         });
       }
     }
-    internalsOf(builder).headerData.extraData = executeExtraData(environment);
+    if (environment) internalsOf(builder).headerData.extraData = executeExtraData(environment);
     const { block } = await builder.build();
     const receipts = included.map(({ tx, result }) => storedReceipt(tx, result, block));
-    const executeCalls = environment.calls.map(toStoredCall);
+    const executeCalls = environment ? environment.calls.map(toStoredCall) : [];
     const devChanged = bytesToHex(preStateRoot) !== bytesToHex(parent.header.stateRoot);
     this.persist({
       type: "block",
@@ -567,9 +606,15 @@ export class L1Node {
     this.headStateRoot = block.header.stateRoot;
     for (const { tx } of included) this.mempool.remove(bytesToHex(tx.hash()));
     await this.mempool.prune(this.accountView());
-    const fields = executeHeaderFields(block.header);
+    this.announce(entry, calls.length);
+    return { block, firstIncluded };
+  }
+
+  private announce(entry: ChainBlock, executeCalls: number): void {
+    const { header } = entry.block;
+    const market = this.options.l2 ? undefined : executeHeaderFields(header);
     this.log(
-      `block ${number} ${bytesToHex(block.hash()).slice(0, 18)}… ${block.transactions.length} txs, gas ${block.header.gasUsed}, execute gas ${fields.executeGasUsed} at ${fields.executeBaseFee} wei${calls.length > 0 ? `, ${calls.length} EXECUTE calls` : ""}`,
+      `block ${header.number} ${bytesToHex(entry.block.hash()).slice(0, 18)}… ${entry.block.transactions.length} txs, gas ${header.gasUsed}${market ? `, execute gas ${market.executeGasUsed} at ${market.executeBaseFee} wei` : ""}${executeCalls > 0 ? `, ${executeCalls} EXECUTE calls` : ""}`,
     );
     for (const listener of this.listeners) {
       try {
@@ -578,7 +623,52 @@ export class L1Node {
         this.log(`block listener failed: ${(err as Error).message}`);
       }
     }
-    return block;
+  }
+
+  /**
+   * Appends a block built elsewhere (an L2 follower's, derived from L1) after re-executing it on
+   * the head state: its state root, receipts and gas must be the header's.
+   */
+  importBlock(block: Block): Promise<void> {
+    return this.lock.run(async () => {
+      const parent = this.head;
+      if (
+        block.header.number !== parent.header.number + 1n ||
+        !equalsBytes(block.header.parentHash, parent.hash())
+      ) {
+        throw new NodeError(
+          `block ${block.header.number} does not extend the head ${parent.header.number} ${bytesToHex(parent.hash())}`,
+        );
+      }
+      const db = new RecordingDB(this.nodes);
+      const stateManager = createStateManager(db, this.headStateRoot, this.common);
+      const rules = this.rules()?.forBlock(block, parent.header);
+      const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), rules?.precompiles);
+      rules?.attach(vm);
+      let run: Awaited<ReturnType<typeof runBlockChecked>>;
+      try {
+        run = await runBlockChecked(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
+        rules?.check(run);
+      } catch (err) {
+        throw new NodeError(`block ${block.header.number} does not re-execute: ${(err as Error).message}`);
+      }
+      const receipts = block.transactions.map((tx, i) => storedReceipt(tx, run.results[i], block));
+      this.persist({
+        type: "block",
+        rlp: bytesToHex(block.serialize()),
+        receipts,
+        executeCalls: [],
+        nodes: [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]),
+        blobs: [],
+      });
+      db.commitOverlay();
+      const entry: ChainBlock = { block, receipts, executeCalls: [] };
+      this.appendBlock(entry);
+      this.headStateRoot = block.header.stateRoot;
+      for (const tx of block.transactions) this.mempool.remove(bytesToHex(tx.hash()));
+      await this.mempool.prune(this.accountView());
+      this.announce(entry, 0);
+    });
   }
 
   // ---------------------------------------------------------------- calls
@@ -588,17 +678,7 @@ export class L1Node {
     const entry = this.blockByNumber(number);
     if (entry === undefined) throw new NodeError(`unknown block ${number}`);
     const stateManager = this.stateAt(this.stateRootOf(number));
-    const header = entry.block.header;
-    const environment = new ExecuteEnvironment({
-      params: this.config.execute,
-      baseFee: executeBaseFeeAfter(header, this.config.execute),
-      fork: L1_FORK,
-      blobs: (hash) => this.blob(hash),
-    });
-    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), [
-      environment.precompile(),
-    ]);
-    environment.attach(vm);
+    const { vm } = await this.callVM(stateManager, entry.block.header);
     const from = params.from ?? createAddressFromString("0x0000000000000000000000000000000000000000");
     if ((await stateManager.getAccount(from)) === undefined)
       await stateManager.putAccount(from, new Account());
@@ -642,9 +722,40 @@ export class L1Node {
     };
   }
 
-  /** The rules this chain's blocks are executed and verified with (`EXECUTE` and its market). */
-  rules(onCall?: (record: ExecuteCallRecord) => void): BlockRules {
+  /**
+   * The rules this chain's blocks are executed and verified with beyond the fork's: `EXECUTE`
+   * and its market on an L1, none on an L2.
+   */
+  rules(onCall?: (record: ExecuteCallRecord) => void): BlockRules | undefined {
+    if (this.options.l2) return undefined;
     return l1BlockRules(this.config.execute, L1_FORK, (hash) => this.blob(hash), onCall);
+  }
+
+  /** Whether this node runs an L2 chain (`NodeOptions.l2`). */
+  get isL2(): boolean {
+    return this.options.l2 === true;
+  }
+
+  /**
+   * A VM for calls on `stateManager` in the context of `header`, with `EXECUTE` (whose
+   * environment records the calls) on an L1.
+   */
+  async callVM(
+    stateManager: FailClosedStateManager,
+    header: BlockHeader,
+  ): Promise<{ vm: VM; environment?: ExecuteEnvironment }> {
+    if (this.options.l2) return { vm: await createBlockVM(this.common, stateManager, this.blockchainView()) };
+    const environment = new ExecuteEnvironment({
+      params: this.config.execute,
+      baseFee: executeBaseFeeAfter(header, this.config.execute),
+      fork: L1_FORK,
+      blobs: (hash) => this.blob(hash),
+    });
+    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), [
+      environment.precompile(),
+    ]);
+    environment.attach(vm);
+    return { vm, environment };
   }
 
   // ---------------------------------------------------------------- dev methods
@@ -728,6 +839,23 @@ export class L1Node {
       this.persist({ type: "rewind", number: String(snapshot.number), root: bytesToHex(snapshot.root) });
       await this.mempool.prune(this.accountView());
       return true;
+    });
+  }
+
+  /**
+   * Drops the blocks after `number` (an L2 sequencer's unsettled blocks, to build them again) and
+   * returns their transactions, oldest first, for the caller to send again.
+   */
+  rewind(number: bigint): Promise<TypedTransaction[]> {
+    return this.lock.run(async () => {
+      const entry = this.blockByNumber(number);
+      if (entry === undefined) throw new NodeError(`unknown block ${number}`);
+      const dropped = this.chain.slice(Number(number) + 1).flatMap((e) => e.block.transactions);
+      this.truncate(Number(number));
+      this.headStateRoot = entry.block.header.stateRoot;
+      this.persist({ type: "rewind", number: number.toString(), root: bytesToHex(this.headStateRoot) });
+      await this.mempool.prune(this.accountView());
+      return dropped;
     });
   }
 

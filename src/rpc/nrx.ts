@@ -11,7 +11,14 @@ import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { chainBlockOf, headerNotFound } from "./blocks.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
 import { type Json, quantity } from "./format.ts";
-import { expectParams, optionalParam, param, parseBlockSpec, parseLooseInteger } from "./params.ts";
+import {
+  expectParams,
+  optionalParam,
+  param,
+  parseBlockSpec,
+  parseHash,
+  parseLooseInteger,
+} from "./params.ts";
 import type { RpcMethods } from "./payload.ts";
 
 /** `nrx_executeMarket` serves at most this many blocks. */
@@ -56,7 +63,10 @@ function formatExecuteCall(call: StoredExecuteCall, entry: ChainBlock): Json {
 export async function verifyBlock(node: L1Node, entry: ChainBlock): Promise<Json> {
   const number = entry.block.header.number;
   const { input, witness } = await node.statelessInput(number);
-  const verification = await verifyStatelessNewPayload(input, { rules: node.rules() });
+  const verification = await verifyStatelessNewPayload(input, {
+    rules: node.rules(),
+    l2Constraints: node.isL2,
+  });
   const witnessBytes = [...witness.state, ...witness.codes, ...witness.headers].reduce(
     (n, b) => n + b.length,
     0,
@@ -138,6 +148,11 @@ export function nrxMethods(node: L1Node): RpcMethods {
       expectParams(params, 1);
       const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
       return entry === undefined ? null : entry.executeCalls.map((call) => formatExecuteCall(call, entry));
+    },
+    nrx_getBlob: (params) => {
+      expectParams(params, 1);
+      const blob = node.blob(hexToBytes(param(params, 0, "versionedHash", parseHash)));
+      return blob === undefined ? null : bytesToHex(blob);
     },
     nrx_verifyBlock: async (params) => {
       expectParams(params, 1);

@@ -18,10 +18,8 @@ import {
 } from "@ethereumjs/util";
 import { type RunTxResult, runTx } from "@ethereumjs/vm";
 import { decodeAbiParameters, type Hex } from "viem";
-import { type ExecuteCallRecord, ExecuteEnvironment } from "../execute/precompile.ts";
-import { type ChainBlock, L1_FORK, type L1Node } from "../l1/node.ts";
-import { executeBaseFeeAfter } from "../l1/rules.ts";
-import { createBlockVM } from "../stateless/vm.ts";
+import type { ExecuteCallRecord } from "../execute/precompile.ts";
+import type { ChainBlock, L1Node } from "../l1/node.ts";
 import { stateOf } from "./blocks.ts";
 import { executionReverted, INVALID_INPUT, RpcError } from "./errors.ts";
 import type { BlockSpec, CallRequest } from "./params.ts";
@@ -177,14 +175,7 @@ export async function simulate(
     }
   }
 
-  const environment = new ExecuteEnvironment({
-    params: node.config.execute,
-    baseFee: executeBaseFeeAfter(block.header, node.config.execute),
-    fork: L1_FORK,
-    blobs: (hash) => node.blob(hash),
-  });
-  const vm = await createBlockVM(node.common, sm, node.blockchainView(), [environment.precompile()]);
-  environment.attach(vm);
+  const { vm, environment } = await node.callVM(sm, block.header);
   let result: RunTxResult;
   try {
     result = await runTx(vm, {
@@ -199,7 +190,7 @@ export async function simulate(
   } catch (err) {
     throw serverError(validationMessage(err));
   }
-  return { tx, result, executeCalls: environment.calls };
+  return { tx, result, executeCalls: environment?.calls ?? [] };
 }
 
 /**

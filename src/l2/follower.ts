@@ -1,0 +1,112 @@
+/**
+ * The L2 follower (docs/rollup.md, "L2 node"): rebuilds the L2 chain from L1 alone. For each
+ * `Advanced` event of the rollup it takes the settled block from the `advance` transaction's
+ * calldata or blobs, re-executes it on its own state and checks that it reaches the hash L1
+ * settled. It serves the result over the same JSON-RPC as any node.
+ */
+import { bytesToHex } from "@ethereumjs/util";
+import { type Abi, decodeEventLog, type Hex } from "viem";
+import { loadArtifact } from "../contracts/compile.ts";
+import type { L1Node } from "../l1/node.ts";
+import type { RollupDeployment } from "../rollup/deployment.ts";
+import { advanceInput, blockOfInput, DerivationError } from "./derive.ts";
+import type { L1Client } from "./l1-client.ts";
+
+const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
+
+export type FollowerOptions = {
+  l1: L1Client;
+  deployment: RollupDeployment;
+  /** How often L1 is polled for new settlements (default 500 ms). */
+  pollMs?: number;
+  log?: (line: string) => void;
+};
+
+/**
+ * @example
+ * const follower = new Follower(node, { l1, deployment });
+ * await follower.start();
+ */
+export class Follower {
+  /** L1 blocks read so far. */
+  scannedTo: bigint;
+  /** Set when derivation stopped: what went wrong. */
+  halted: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly node: L1Node,
+    private readonly options: FollowerOptions,
+  ) {
+    if (!node.isL2) throw new DerivationError("the follower runs an L2 node");
+    this.scannedTo = options.deployment.l1Block - 1n;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`follower: ${line}`);
+  }
+
+  async start(): Promise<void> {
+    const tick = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.running = this.step()
+          .catch((err) => {
+            this.halted = (err as Error).message;
+            this.log(`derivation stopped: ${this.halted}`);
+          })
+          .finally(() => {
+            if (this.halted === undefined) tick();
+          });
+      }, this.options.pollMs ?? 500);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Reads L1 up to its head and imports every block settled there; returns how many it imported. */
+  async step(): Promise<number> {
+    const { l1, deployment } = this.options;
+    const head = await l1.public.getBlockNumber();
+    if (head <= this.scannedTo) return 0;
+    const logs = await l1.public.getLogs({
+      address: deployment.contracts.rollup,
+      fromBlock: this.scannedTo + 1n,
+      toBlock: head,
+    });
+    let imported = 0;
+    for (const log of logs) {
+      const event = decodeEventLog({ abi: ROLLUP_ABI, data: log.data, topics: log.topics, strict: false });
+      if (event.eventName !== "Advanced") continue;
+      const { number, blockHash } = event.args as unknown as { number: bigint; blockHash: Hex };
+      const local = this.node.blockByNumber(number);
+      if (local !== undefined) {
+        if (bytesToHex(local.block.hash()) !== blockHash) {
+          throw new DerivationError(
+            `L1 settled ${blockHash} as L2 block ${number}; this node has ${bytesToHex(local.block.hash())}`,
+          );
+        }
+        continue;
+      }
+      const tx = await l1.public.getTransaction({ hash: log.transactionHash as Hex });
+      const input = await advanceInput(tx, deployment.contracts.rollup, (hash) =>
+        l1.public.request({ method: "nrx_getBlob", params: [hash] } as never),
+      );
+      const block = await blockOfInput(input, this.node.common);
+      if (bytesToHex(block.hash()) !== blockHash) {
+        throw new DerivationError(`the input of ${tx.hash} is not L2 block ${number} ${blockHash}`);
+      }
+      await this.node.importBlock(block);
+      imported++;
+    }
+    this.scannedTo = head;
+    return imported;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A connection to an L1 node's JSON-RPC, as a rollup's deployer, sequencer and followers use it:
+ * viem clients, and an account when the connection sends transactions.
+ */
+import {
+  type Account,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+export type L1Client = {
+  url: string;
+  chainId: bigint;
+  public: PublicClient;
+  /** Present when connected with a key. */
+  wallet?: WalletClient & { account: Account };
+};
+
+export class L1ConnectionError extends Error {
+  override name = "L1ConnectionError";
+}
+
+/**
+ * Connects to the L1 at `url`, reading its chain id; with `key`, also as the account of that key.
+ * `pollingIntervalMs` is how often receipts and new blocks are polled (default 250 ms).
+ *
+ * @example
+ * const l1 = await connectL1("http://127.0.0.1:8545", devKey);
+ * await l1.public.getBlockNumber();
+ */
+export async function connectL1(url: string, key?: Hex, pollingIntervalMs = 250): Promise<L1Client> {
+  const probe = createPublicClient({ transport: http(url, { retryCount: 0 }) });
+  let chainId: number;
+  try {
+    chainId = await probe.getChainId();
+  } catch (err) {
+    throw new L1ConnectionError(`no L1 JSON-RPC at ${url}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const chain = defineChain({
+    id: chainId,
+    name: `nrx L1 ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [url] } },
+  });
+  const transport = http(url);
+  const client: L1Client = {
+    url,
+    chainId: BigInt(chainId),
+    public: createPublicClient({ chain, transport, pollingInterval: pollingIntervalMs }) as PublicClient,
+  };
+  if (key !== undefined) {
+    client.wallet = createWalletClient({
+      chain,
+      transport,
+      account: privateKeyToAccount(key),
+      pollingInterval: pollingIntervalMs,
+    });
+  }
+  return client;
+}

@@ -4,12 +4,38 @@ pragma solidity ^0.8.28;
 import {NativeRollup} from "./NativeRollup.sol";
 import {StateProof} from "./StateProof.sol";
 
+/// @notice Why a queued forced transaction could not have been included in a block, each with
+///         the proof `Drop` carries for it (docs/rollup.md, "Forced inclusion").
+enum DropReason {
+    /// @notice The sender's nonce is not the transaction's, or its balance is below
+    ///         `gasLimit × maxFeePerGas + value`: proved by `accountProof` (the sender's account in
+    ///         the block's pre-state, `eth_getProof(sender).accountProof` on L2).
+    NonceOrBalance,
+    /// @notice The transaction's `maxFeePerGas` is below the block's base fee: proved by
+    ///         `parentHeader`, the RLP of the block's parent header, from which the base fee follows
+    ///         by EIP-1559.
+    FeeCap,
+    /// @notice The sender has code that is not an EIP-7702 delegation, so it cannot send
+    ///         transactions (EIP-3607): proved by `accountProof` and `code`, whose keccak256 is the
+    ///         proved code hash.
+    SenderCode,
+    /// @notice The transaction's gas limit is above any gas limit the block may have (its parent's
+    ///         plus less than 1/1024 of it): proved by `parentHeader`.
+    GasLimit
+}
+
 /// @notice A forced transaction the sequencer leaves out of its block, with the proof that it
-///         could not have been included: the sender's account in the block's pre-state
-///         (`eth_getProof(sender).accountProof` on L2).
+///         could not have been included there. `reason` says which proof the drop carries; the
+///         fields the reason does not use are ignored (send them empty).
 struct Drop {
     uint256 index;
+    DropReason reason;
+    /// @dev NonceOrBalance, SenderCode: the sender's account in the block's pre-state.
     bytes[] accountProof;
+    /// @dev SenderCode: the sender's code.
+    bytes code;
+    /// @dev FeeCap, GasLimit: the RLP of the block's parent header.
+    bytes parentHeader;
 }
 
 /// @title IInclusionPolicy
@@ -17,7 +43,8 @@ struct Drop {
 ///         the block includes the transactions it must (docs/rollup.md, "Forced inclusion").
 interface IInclusionPolicy {
     /// @notice Reverts unless the block is fine by the policy; records what the block settled.
-    /// @param preStateRoot the block's (verified) pre-state root, for drop proofs
+    /// @param preStateRoot the block's (verified) pre-state root, for account proofs in drops
+    /// @param parentHash the hash of the block's (verified) parent, for parent headers in drops
     /// @param transactionsCommitment EXECUTE's commitment to the block's transactions (spec §4.2)
     /// @param forcedCount how many forced transactions the block starts with
     /// @param restHashes the hashes of the block's other transactions, in order (needed only
@@ -25,6 +52,7 @@ interface IInclusionPolicy {
     /// @param drops forced transactions left out, each with its proof of invalidity
     function checkInclusion(
         bytes32 preStateRoot,
+        bytes32 parentHash,
         bytes32 transactionsCommitment,
         uint256 forcedCount,
         bytes32[] calldata restHashes,
@@ -101,11 +129,14 @@ library RLPReader {
 ///
 ///         `forceInclude` decodes the transaction (EIP-1559 only, for this L2) and recovers its
 ///         sender on L1 at once, so what the queue holds is signed and well-formed; what it cannot
-///         know is whether the sender's nonce and balance still fit when the entry falls due.
-///         Settling, the sequencer handles the head of the queue in this order:
-///         1. drops: due entries it proves invalid by the sender's account in the block's
-///            pre-state (a nonce other than the transaction's, or a balance below
-///            `gasLimit × maxFeePerGas + value`);
+///         know is the L2 the entry meets when it falls due: the sender's nonce, balance and code,
+///         and the block's base fee and gas limit. Settling, the sequencer handles the head of the
+///         queue in this order:
+///         1. drops: due entries it proves invalid (`DropReason`): by the sender's account in the
+///            block's pre-state (a nonce other than the transaction's, or a balance below
+///            `gasLimit × maxFeePerGas + value`; or code that is not an EIP-7702 delegation,
+///            with the code), or by the block's parent header (a base fee above the
+///            transaction's `maxFeePerGas`, or a largest block gas limit below its gas limit);
 ///         2. inclusions: the next `forcedCount` entries are the block's first transactions,
 ///            checked against EXECUTE's transactions commitment (spec §4.2).
 ///         Drops come first because the pre-state is the state a forced transaction meets only as
@@ -125,6 +156,10 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         bytes32 txHash;
         address sender;
         uint64 nonce;
+        /// @dev At most 2^24 (EIP-7825); packed with `sender` and `nonce` in one slot.
+        uint32 gasLimit;
+        /// @dev The fee cap: the L2 includes it only in a block whose base fee is at most this.
+        uint256 maxFeePerGas;
         /// @dev `gasLimit × maxFeePerGas + value`: the balance the L2 requires to include it.
         uint256 maxCost;
         /// @dev The last L1 block in which a settled block may still leave it out.
@@ -147,6 +182,19 @@ contract ForcedInclusionInbox is IInclusionPolicy {
     uint256 private constant FLOOR_GAS_PER_TOKEN = 10;
     /// @notice The largest init code a creation may carry (EIP-3860).
     uint256 private constant MAX_INITCODE = 49_152;
+    /// @notice EIP-1559: the gas target is `gasLimit / ELASTICITY`; the base fee moves by at most
+    ///         1/BASE_FEE_DENOMINATOR a block.
+    uint256 private constant ELASTICITY = 2;
+    uint256 private constant BASE_FEE_DENOMINATOR = 8;
+    /// @notice A block's gas limit differs from its parent's by less than 1/GAS_LIMIT_DIVISOR of it.
+    uint256 private constant GAS_LIMIT_DIVISOR = 1024;
+    /// @notice Where a post-London header (an RLP list) holds the fields EIP-1559 reads.
+    uint256 private constant HEADER_GAS_LIMIT = 9;
+    uint256 private constant HEADER_GAS_USED = 10;
+    uint256 private constant HEADER_BASE_FEE = 15;
+    /// @notice An EIP-7702 delegation, the only code a sender may have: `0xef0100 ‖ address`.
+    bytes3 private constant DELEGATION_PREFIX = 0xef0100;
+    uint256 private constant DELEGATION_LENGTH = 23;
 
     uint64 public immutable l2ChainId;
     /// @notice L1 blocks a queued transaction may wait before it must be handled.
@@ -193,8 +241,16 @@ contract ForcedInclusionInbox is IInclusionPolicy {
     error NotQueued(uint256 count, uint256 queued);
     /// @notice Entry `index` is not due yet: only due entries may be dropped.
     error NotDue(uint256 index);
-    /// @notice The proof shows entry `index`'s sender with its nonce and enough balance.
+    /// @notice The proof does not show entry `index` invalid for the drop's reason: its sender with
+    ///         its nonce and enough balance, its fee cap at least the block's base fee, its
+    ///         sender without code or with a delegation, or its gas limit within the block's.
     error NotDroppable(uint256 index);
+    /// @notice A drop's parent header does not hash to the block's parent hash.
+    error WrongParentHeader(bytes32 parentHash, bytes32 got);
+    /// @notice A drop's code does not hash to the sender's proved code hash.
+    error WrongCode(bytes32 codeHash, bytes32 got);
+    /// @notice The header is not an RLP list with the EIP-1559 fields (or its gas limit is below 2).
+    error InvalidHeader();
     /// @notice The block's transactions do not start with the claimed forced ones.
     error WrongTransactions(bytes32 expected, bytes32 got);
 
@@ -216,18 +272,19 @@ contract ForcedInclusionInbox is IInclusionPolicy {
     /// @notice Queues a signed EIP-1559 L2 transaction (`0x02 ‖ rlp(fields)`) for forced inclusion.
     /// @return index its place in the queue
     function forceInclude(bytes calldata transaction) external returns (uint256 index) {
-        (address sender, uint64 nonce, uint256 maxCost) = _decode(transaction);
-        bytes32 txHash = keccak256(transaction);
-        uint256 deadline = block.number + delayBlocks;
+        Entry memory e = _decode(transaction);
+        e.txHash = keccak256(transaction);
+        e.deadline = block.number + delayBlocks;
         index = tail++;
-        entries[index] = Entry(txHash, sender, nonce, maxCost, deadline);
-        emit ForcedTransactionQueued(index, txHash, sender, nonce, deadline, transaction);
+        entries[index] = e;
+        emit ForcedTransactionQueued(index, e.txHash, e.sender, e.nonce, e.deadline, transaction);
     }
 
     /// @inheritdoc IInclusionPolicy
     /// @dev Drops, then inclusions, from the head of the queue (see the contract-level notes).
     function checkInclusion(
         bytes32 preStateRoot,
+        bytes32 parentHash,
         bytes32 transactionsCommitment,
         uint256 forcedCount,
         bytes32[] calldata restHashes,
@@ -236,7 +293,7 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         if (msg.sender != address(rollup)) revert NotRollup(msg.sender);
         uint256 next = head;
         for (uint256 i = 0; i < drops.length; i++) {
-            _drop(preStateRoot, drops[i], next);
+            _drop(preStateRoot, parentHash, drops[i], next);
             next++;
         }
         if (forcedCount > 0) {
@@ -268,25 +325,95 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         return tail - head;
     }
 
+    /// @notice The base fee of the block after the one whose header's RLP is `parentHeader`, by
+    ///         EIP-1559: the parent's base fee, moved by up to 1/8 towards the gas used, with the
+    ///         target half the gas limit (and up by at least 1 wei when above the target). As
+    ///         ethereumjs `BlockHeader.calcNextBaseFee()` and geth `CalcBaseFee` compute it.
+    function nextBaseFee(bytes calldata parentHeader) public pure returns (uint256) {
+        (uint256 gasLimit, uint256 gasUsed, uint256 baseFee) = _feeFields(parentHeader);
+        uint256 target = gasLimit / ELASTICITY;
+        if (target == 0) revert InvalidHeader();
+        if (gasUsed == target) return baseFee;
+        if (gasUsed > target) {
+            uint256 up = baseFee * (gasUsed - target) / target / BASE_FEE_DENOMINATOR;
+            return baseFee + (up > 1 ? up : 1);
+        }
+        // Less than baseFee / 8: the base fee never falls to zero from above zero.
+        return baseFee - baseFee * (target - gasUsed) / target / BASE_FEE_DENOMINATOR;
+    }
+
+    /// @notice The largest gas limit of a block after the one whose header's RLP is `parentHeader`:
+    ///         less than the parent's plus 1/1024 of it (ethereumjs `validateGasLimit`, geth
+    ///         `VerifyGaslimit`).
+    function nextMaxGasLimit(bytes calldata parentHeader) public pure returns (uint256) {
+        (uint256 gasLimit,,) = _feeFields(parentHeader);
+        if (gasLimit == 0) revert InvalidHeader();
+        return gasLimit + gasLimit / GAS_LIMIT_DIVISOR - 1;
+    }
+
     function _isDue(uint256 index) private view returns (bool) {
         return block.number > entries[index].deadline;
     }
 
-    /// @dev Drops entry `next` if `drop` names it, it is due, and the proof shows it invalid.
-    function _drop(bytes32 preStateRoot, Drop calldata drop, uint256 next) private {
+    /// @dev Drops entry `next` if `drop` names it, it is due, and the proof shows it invalid for
+    ///      the drop's reason.
+    function _drop(bytes32 preStateRoot, bytes32 parentHash, Drop calldata drop, uint256 next) private {
         if (drop.index != next || next >= tail) revert NotNext(drop.index, next);
         if (!_isDue(next)) revert NotDue(next);
         Entry memory e = entries[next];
-        StateProof.Account memory account = StateProof.account(preStateRoot, e.sender, drop.accountProof);
-        if (account.nonce == e.nonce && account.balance >= e.maxCost) revert NotDroppable(next);
+        if (!_invalid(preStateRoot, parentHash, drop, e)) revert NotDroppable(next);
         emit ForcedTransactionDropped(next, e.txHash);
         delete entries[next];
+    }
+
+    /// @dev Whether `drop`'s proof shows that no block on `parentHash` with pre-state
+    ///      `preStateRoot` could start with `e`.
+    function _invalid(bytes32 preStateRoot, bytes32 parentHash, Drop calldata drop, Entry memory e)
+        private
+        pure
+        returns (bool)
+    {
+        if (drop.reason == DropReason.FeeCap || drop.reason == DropReason.GasLimit) {
+            bytes32 got = keccak256(drop.parentHeader);
+            if (got != parentHash) revert WrongParentHeader(parentHash, got);
+            if (drop.reason == DropReason.FeeCap) return e.maxFeePerGas < nextBaseFee(drop.parentHeader);
+            return e.gasLimit > nextMaxGasLimit(drop.parentHeader);
+        }
+        StateProof.Account memory account = StateProof.account(preStateRoot, e.sender, drop.accountProof);
+        if (drop.reason == DropReason.NonceOrBalance) {
+            return account.nonce != e.nonce || account.balance < e.maxCost;
+        }
+        // SenderCode. (An absent account's code hash is zero, which no code hashes to.)
+        bytes32 codeHash = keccak256(drop.code);
+        if (codeHash != account.codeHash) revert WrongCode(account.codeHash, codeHash);
+        bytes calldata code = drop.code;
+        bool delegation = code.length == DELEGATION_LENGTH && bytes3(code[:3]) == DELEGATION_PREFIX;
+        return code.length > 0 && !delegation;
+    }
+
+    /// @dev A post-London header's gas limit, gas used and base fee (header fields 9, 10, 15:
+    ///      parentHash, ommersHash, coinbase, stateRoot, transactionsRoot, receiptsRoot, logsBloom,
+    ///      difficulty, number, gasLimit, gasUsed, timestamp, extraData, mixHash, nonce,
+    ///      baseFeePerGas, ...).
+    function _feeFields(bytes calldata h) private pure returns (uint256 gasLimit, uint256 gasUsed, uint256 baseFee) {
+        RLPReader.Item memory list = h.item(0, h.length);
+        if (!list.isList || list.end != h.length) revert InvalidHeader();
+        uint256 offset = list.start;
+        for (uint256 i = 0; i <= HEADER_BASE_FEE; i++) {
+            // Reverts (InvalidRLP) when the list ends before the base fee: a pre-London header.
+            RLPReader.Item memory field = h.item(offset, list.end);
+            if (i == HEADER_GAS_LIMIT) gasLimit = h.toUint(field);
+            else if (i == HEADER_GAS_USED) gasUsed = h.toUint(field);
+            else if (i == HEADER_BASE_FEE) baseFee = h.toUint(field);
+            offset = field.end;
+        }
     }
 
     /// @dev `0x02 ‖ rlp([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value,
     ///      data, accessList, yParity, r, s])`, checked as the L2 would check it before execution,
     ///      as far as the transaction alone tells.
-    function _decode(bytes calldata t) private view returns (address sender, uint64 nonce, uint256 maxCost) {
+    ///      Returns the entry but for its hash and deadline.
+    function _decode(bytes calldata t) private view returns (Entry memory e) {
         if (t.length == 0 || t[0] != 0x02) revert NotEip1559();
         RLPReader.Item memory list = t.item(1, t.length);
         if (!list.isList || list.end != t.length) revert RLPReader.InvalidRLP();
@@ -297,16 +424,12 @@ contract ForcedInclusionInbox is IInclusionPolicy {
             offset = f[i].end;
         }
         if (offset != list.end) revert RLPReader.InvalidRLP();
-        (nonce, maxCost) = _checkFields(t, f);
-        sender = _recover(t, list.start, f);
+        e = _checkFields(t, f);
+        e.sender = _recover(t, list.start, f);
     }
 
-    /// @dev Everything but the signature.
-    function _checkFields(bytes calldata t, RLPReader.Item[FIELDS] memory f)
-        private
-        view
-        returns (uint64 nonce, uint256 maxCost)
-    {
+    /// @dev Everything but the signature; returns the entry's nonce, gas limit, fee cap and cost.
+    function _checkFields(bytes calldata t, RLPReader.Item[FIELDS] memory f) private view returns (Entry memory e) {
         uint256 chainId = t.toUint(f[0]);
         if (chainId != l2ChainId) revert WrongChainId(l2ChainId, chainId);
         uint256 nonce_ = t.toUint(f[1]);
@@ -325,7 +448,10 @@ contract ForcedInclusionInbox is IInclusionPolicy {
         (uint256 addresses, uint256 keys) = _checkAccessList(t, f[8]);
         uint256 intrinsic = _intrinsicGas(t, f[7], creation, addresses, keys);
         if (gasLimit < intrinsic) revert IntrinsicGasTooHigh(intrinsic, gasLimit);
-        return (uint64(nonce_), gasLimit * maxFee + value);
+        e.nonce = uint64(nonce_);
+        e.gasLimit = uint32(gasLimit);
+        e.maxFeePerGas = maxFee;
+        e.maxCost = gasLimit * maxFee + value;
     }
 
     /// @dev The signer of keccak256(0x02 ‖ rlp(the first nine fields)), by `yParity, r, s`.

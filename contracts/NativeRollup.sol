@@ -119,7 +119,9 @@ contract NativeRollup {
         if (r.blockNumber != number + 1) revert WrongNumber(number + 1, r.blockNumber);
         if (!anchors.isAcceptable(r.anchor, lastAnchor)) revert StaleAnchor(r.anchor, lastAnchor);
         if (address(inclusion) != address(0)) {
-            inclusion.checkInclusion(r.preStateRoot, r.transactionsCommitment, forcedCount, restHashes, drops);
+            inclusion.checkInclusion(
+                r.preStateRoot, r.parentHash, r.transactionsCommitment, forcedCount, restHashes, drops
+            );
         }
 
         (number, blockHash, stateRoot, lastAnchor) = (r.blockNumber, r.blockHash, r.postStateRoot, r.anchor);

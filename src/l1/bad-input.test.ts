@@ -9,20 +9,22 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RLP } from "@ethereumjs/rlp";
 import { type Blob4844Tx, createBlob4844Tx, createFeeMarket1559Tx } from "@ethereumjs/tx";
-import {
-  bytesToHex,
-  computeVersionedHash,
-  concatBytes,
-  createAddressFromString,
-  hexToBytes,
-} from "@ethereumjs/util";
+import { bytesToHex, concatBytes, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import type { Hex } from "viem";
-import { BLOB_DATA_BYTES, EXECUTE_QUERY, encodeBlobReference, packBlobs } from "../execute/blob-input.ts";
+import {
+  BLOB_DATA_BYTES,
+  type BlobSidecar,
+  blobNetworkForm,
+  blobSidecar,
+  EXECUTE_QUERY,
+  encodeBlobReference,
+  packBlobs,
+} from "../execute/blob-input.ts";
 import { executeCallGas } from "../execute/market.ts";
 import { decodeExecuteResult, EXECUTE_ADDRESS, EXECUTE_RESULT_SIZE } from "../execute/result.ts";
 import { serveL1 } from "../rpc/l1.ts";
 import type { RpcServer } from "../rpc/server.ts";
-import { commonFor, kzg } from "../stateless/chain.ts";
+import { commonFor } from "../stateless/chain.ts";
 import { Rng } from "../stateless/prng.ts";
 import { PROTOCOL_FORKS, SCHEMA_REVISION } from "../stateless/ssz.ts";
 import { parseL1Config } from "./config.ts";
@@ -114,7 +116,7 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
   let l2: L2Block;
   let lying: Uint8Array;
   /** The L2 input packed into one blob, with its commitment and a version-0 proof (~0.5 s to compute). */
-  let sidecar: { blob: Uint8Array; commitment: Uint8Array; proof: Uint8Array; versionedHash: Hex };
+  let sidecar: BlobSidecar & { versionedHash: Hex };
   const nonces = new Map<number, bigint>();
   /** Blocks mined with bad EXECUTE calls in them; they must still re-verify. */
   const badBlocks: bigint[] = [];
@@ -127,13 +129,8 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
     l2 = await validL2Block();
     lying = await withWrongStateRoot(l2);
     const [blob] = packBlobs(l2.bytes);
-    const commitment = kzg.blobToKzgCommitment(bytesToHex(blob)) as Hex;
-    sidecar = {
-      blob,
-      commitment: hexToBytes(commitment),
-      proof: hexToBytes(kzg.computeBlobProof(bytesToHex(blob), commitment) as Hex),
-      versionedHash: computeVersionedHash(commitment, 1) as Hex,
-    };
+    const one = blobSidecar([blob]);
+    sidecar = { ...one, versionedHash: one.blobVersionedHashes[0] };
   });
   after(async () => {
     await small?.close();
@@ -215,12 +212,9 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
     ).sign(hexToBytes(node.devAccounts[index].privateKey));
   }
 
-  /** EIP-4844's network form with a version-0 proof: `0x03 ‖ rlp([tx, blobs, commitments, proofs])`. */
-  function networkForm(tx: Blob4844Tx, commitment = sidecar.commitment): Uint8Array {
-    return concatBytes(
-      Uint8Array.of(0x03),
-      RLP.encode([tx.raw(), [sidecar.blob], [commitment], [sidecar.proof]]),
-    );
+  /** EIP-4844's network form of `tx` with the L2 input's blob (and `commitment`, to forge one). */
+  function networkForm(tx: Blob4844Tx, commitment = sidecar.kzgCommitments[0]): Uint8Array {
+    return blobNetworkForm(tx, { ...sidecar, kzgCommitments: [commitment] });
   }
 
   /** Mines one block and returns its number, its EXECUTE call records and its receipts by tx hash. */
@@ -649,8 +643,9 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
     const wrongHash = hexToBytes(sidecar.versionedHash);
     wrongHash[31] ^= 0x01;
     const mismatched = blobTx(index, new Uint8Array(), bytesToHex(wrongHash), 0n);
-    const badCommitment = sidecar.commitment.slice();
-    badCommitment[47] ^= 0x01;
+    const forged = hexToBytes(sidecar.kzgCommitments[0]);
+    forged[47] ^= 0x01;
+    const badCommitment = bytesToHex(forged);
 
     const cases: [string, string, number, RegExp][] = [
       ["not hex", "zz", -32602, /^invalid argument 0 \(transaction\)/],

@@ -4,6 +4,8 @@
  */
 import {
   type Account,
+  BaseError,
+  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -63,4 +65,19 @@ export async function connectL1(url: string, key?: Hex, pollingIntervalMs = 250)
     });
   }
   return client;
+}
+
+/**
+ * The custom error a failed contract call reverted with, as the ABI decodes it (viem's
+ * `ContractFunctionRevertedError`); undefined when the failure is not a decoded revert.
+ *
+ * @example
+ * try { await l1.public.simulateContract(call) } catch (err) { revertOf(err)?.name } // "AlreadyClaimed"
+ */
+export function revertOf(err: unknown): { name: string; args: readonly unknown[] } | undefined {
+  if (!(err instanceof BaseError)) return undefined;
+  const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  const name = reverted.data?.errorName ?? reverted.reason ?? reverted.signature;
+  return name === undefined ? undefined : { name, args: reverted.data?.args ?? [] };
 }

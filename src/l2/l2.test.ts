@@ -265,3 +265,71 @@ describe("L2 nodes restart from their data directories", () => {
     }
   });
 });
+
+describe("two sequencers on one based rollup", () => {
+  it("each adopts from L1 the blocks the other settled, and settles its own on top", async () => {
+    const devnet = await startDevnet({ l1SlotMs: SLOT_MS, port: 0 });
+    const l1 = client(devnet.l1Server.url);
+    const ours = devnet.sequencer.sequencer!;
+    let rival: RunningL2 | undefined;
+    const settledBy = async () => {
+      const events = await l1.getContractEvents({
+        address: devnet.deployment.contracts.rollup,
+        abi: ROLLUP_ABI,
+        eventName: "Advanced",
+        fromBlock: 0n,
+      });
+      const senders = new Map<bigint, { sender: string; hash: Hex }>();
+      for (const event of events) {
+        const tx = await l1.getTransaction({ hash: event.transactionHash as Hex });
+        const { number, blockHash } = event.args as unknown as { number: bigint; blockHash: Hex };
+        senders.set(number, { sender: tx.from.toLowerCase(), hash: blockHash });
+      }
+      return senders;
+    };
+    try {
+      await settledAndFollowed({ l1, deployment: devnet.deployment, follower: devnet.follower }, 2n);
+      await ours.stop();
+      const handover = await settledNumber(l1, devnet.deployment);
+      rival = await startL2Node({
+        deployment: devnet.deployment,
+        l1Url: devnet.l1Server.url,
+        l1SlotMs: SLOT_MS,
+        port: 0,
+        role: "sequencer",
+        key: devnet.l1.devAccounts[SEQUENCER_ACCOUNT - 2].privateKey,
+      });
+      const ourAddress = devnet.l1.devAccounts[SEQUENCER_ACCOUNT].address.toLowerCase();
+      const rivalAddress = devnet.l1.devAccounts[SEQUENCER_ACCOUNT - 2].address.toLowerCase();
+      const lastBy = (settled: Map<bigint, { sender: string }>, sender: string) =>
+        [...settled].reduce((max, [n, v]) => (v.sender === sender && n > max ? n : max), -1n);
+      // Ours may still land blocks it posted before it stopped; then the rival settles on top.
+      const rivalLast = await until("the rival to settle blocks", async () => {
+        const n = lastBy(await settledBy(), rivalAddress);
+        return n >= handover + 2n ? n : undefined;
+      });
+      await rival.sequencer!.stop();
+      await ours.start();
+      const settled = await until("ours to settle on top of the rival's blocks", async () => {
+        const s = await settledBy();
+        return lastBy(s, ourAddress) > lastBy(s, rivalAddress) ? s : undefined;
+      });
+      assert.ok(rivalLast > 2n, "the rival built on the blocks ours settled");
+      // Both nodes hold L1's settled chain: what the other settled was derived, not rebuilt.
+      for (const node of [devnet.sequencer.node, rival.node]) {
+        for (const [number, { hash }] of settled) {
+          const local = node.blockByNumber(number);
+          if (local === undefined) continue;
+          assert.equal(`0x${Buffer.from(local.block.hash()).toString("hex")}`, hash, `block ${number}`);
+        }
+      }
+      await settledAndFollowed(
+        { l1, deployment: devnet.deployment, follower: devnet.follower },
+        lastBy(settled, ourAddress),
+      );
+    } finally {
+      await rival?.close();
+      await devnet.close();
+    }
+  });
+});

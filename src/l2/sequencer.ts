@@ -6,7 +6,6 @@
  * moved on, a forced transaction came due) rewinds the unsettled blocks and builds them again.
  */
 import type { Block } from "@ethereumjs/block";
-import { getMerkleStateProof } from "@ethereumjs/statemanager";
 import {
   createBlob4844Tx,
   createFeeMarket1559Tx,
@@ -26,11 +25,19 @@ import {
 } from "../execute/blob-input.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
-import { type Drop, restHashes } from "../rollup/forced.ts";
+import {
+  type Drop,
+  dropFor,
+  dropReasonOf,
+  restHashes,
+  type SenderState,
+  senderStateOf,
+} from "../rollup/forced.ts";
 import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
 import { type Deposit, depositLeaf, MessageTree } from "../rollup/message-tree.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
+import { Follower } from "./follower.ts";
 import type { L1Client } from "./l1-client.ts";
 
 export type Posting = "calldata" | "blobs";
@@ -129,6 +136,7 @@ export class Sequencer {
    * one block per L2 slot.
    */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.sync();
     await this.rebuildFrom(this.settled);
     this.relayed = await this.claimedPrefix();
@@ -153,6 +161,10 @@ export class Sequencer {
   async step(): Promise<Block | undefined> {
     const l1Head = await this.sync();
     if (!(await this.followPosts())) return undefined;
+    if (this.settled > this.node.head.header.number) {
+      await this.rebuildFrom(this.settled);
+      return undefined;
+    }
     await this.postBuilt();
     const unsettled = this.node.head.header.number - this.settled;
     if (unsettled >= BigInt(this.options.maxUnsettled ?? 4 * this.blocksPerSlot)) {
@@ -272,39 +284,61 @@ export class Sequencer {
     }
   }
 
-  /** Drops local blocks after `settled` and sends their transactions again. */
+  /**
+   * Makes the local chain L1's settled chain and drops what is not settled: rewinds to the last
+   * block L1 settled as this node has it, derives from L1 the blocks others settled after it (any
+   * sender may advance under based sequencing), and sends the dropped blocks' transactions again.
+   */
   private async rebuildFrom(settled: bigint): Promise<void> {
     this.posts = [];
     this.plans.clear();
     const head = this.node.head.header.number;
-    if (head < settled) {
-      throw new SequencerError(
-        `L1 settled L2 block ${settled} but this node's chain ends at ${head}: run it as a follower, or from the data directory it sequenced with`,
-      );
+    const canonical = await this.settledHashes();
+    let common = head < settled ? head : settled;
+    while (
+      common > 0n &&
+      canonical.get(common) !== bytesToHex(this.node.blockByNumber(common)!.block.hash())
+    ) {
+      common--;
     }
-    const settledHash = await this.read("rollup", "blockHash");
-    const local = this.node.blockByNumber(settled);
-    if (local === undefined || bytesToHex(local.block.hash()) !== settledHash) {
-      throw new SequencerError(
-        `L2 block ${settled} settled on L1 is not this node's: another sequencer advanced the rollup`,
-      );
+    const dropped = common < head ? await this.node.rewind(common) : [];
+    if (common < settled) {
+      const follower = new Follower(this.node, { l1: this.options.l1, deployment: this.options.deployment });
+      const derived = await follower.step();
+      this.log(`derived ${derived} L2 blocks from L1 that another sender settled`);
     }
     this.forcedNext = (await this.read("inbox", "head")) as bigint;
-    if (head === settled) return;
-    const dropped = await this.node.rewind(settled);
     let resent = 0;
     for (const tx of dropped) {
       try {
         await this.node.sendRawTransaction(tx.serialize());
         resent++;
       } catch {
-        // a relayed claim or forced transaction: sent again when due
+        // included in a derived block, or a relayed claim sent again when due
       }
     }
     this.relayed = await this.claimedPrefix();
-    this.log(
-      `rewound ${head - settled} unsettled blocks to ${settled}; ${resent} transactions back in the mempool`,
-    );
+    if (dropped.length > 0 || head > common) {
+      this.log(
+        `rewound ${head - common} unsettled blocks to ${common}; ${resent} transactions back in the mempool`,
+      );
+    }
+  }
+
+  /** The hash L1 settled for each L2 block number (its `Advanced` events). */
+  private async settledHashes(): Promise<Map<bigint, Hex>> {
+    const events = await this.options.l1.public.getContractEvents({
+      address: this.options.deployment.contracts.rollup,
+      abi: ABI.rollup,
+      eventName: "Advanced",
+      fromBlock: this.options.deployment.l1Block,
+    });
+    const hashes = new Map<bigint, Hex>();
+    for (const event of events) {
+      const { number, blockHash } = event.args as unknown as { number: bigint; blockHash: Hex };
+      hashes.set(number, blockHash);
+    }
+    return hashes;
   }
 
   // ------------------------------------------------------------------ deposits
@@ -369,30 +403,34 @@ export class Sequencer {
   private async forcedForNextBlock(l1Head: bigint): Promise<{ drops: Drop[]; include: ForcedEntry[] }> {
     const drops: Drop[] = [];
     const include: ForcedEntry[] = [];
+    // The next block's parent and pre-state: the head.
+    const parentHeader = this.node.head.header;
     const state = this.node.stateAt();
-    const spent = new Map<string, { nonce: bigint; balance: bigint }>();
+    const views = new Map<string, SenderState>();
     for (let index = this.forcedNext; ; index++) {
       const entry = this.forced.get(index);
       if (entry === undefined || entry.deadline >= l1Head + FORCED_MARGIN) break;
-      const sender = entry.tx.getSenderAddress();
+      const { tx } = entry;
+      const sender = tx.getSenderAddress();
       const key = sender.toString();
-      if (!spent.has(key)) {
-        const account = await state.getAccount(sender);
-        spent.set(key, { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n });
-      }
-      const view = spent.get(key)!;
-      const valid = view.nonce === entry.tx.nonce && view.balance >= entry.maxCost;
-      if (valid) {
+      if (!views.has(key)) views.set(key, await senderStateOf(state, sender));
+      const view = views.get(key)!;
+      const fields = {
+        nonce: tx.nonce,
+        gasLimit: tx.gasLimit,
+        maxFeePerGas: tx.maxFeePerGas,
+        maxCost: entry.maxCost,
+      };
+      const reason = dropReasonOf(fields, view, parentHeader);
+      if (reason === undefined) {
         include.push(entry);
-        view.nonce++;
-        view.balance -= entry.maxCost;
+        views.set(key, { ...view, nonce: view.nonce + 1n, balance: view.balance - entry.maxCost });
         continue;
       }
       // A drop must be due when the block settles (in a later L1 block), and precede inclusions.
       if (include.length > 0 || entry.deadline > l1Head) break;
-      const { accountProof } = await getMerkleStateProof(state, sender);
-      drops.push({ index, accountProof: accountProof as Hex[] });
-      this.log(`dropping forced transaction ${index}: its sender's nonce or balance does not fit`);
+      drops.push(await dropFor(reason, index, sender, state, parentHeader));
+      this.log(`dropping forced transaction ${index}: reason ${reason}`);
     }
     return { drops, include };
   }

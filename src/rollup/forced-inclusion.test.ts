@@ -2,10 +2,13 @@
  * Forced inclusion (contracts/ForcedInclusion.sol, docs/rollup.md) with a real L2 chain
  * (l2-chain.ts): a user queues a signed L2 transfer on L1; until its deadline the sequencer settles
  * blocks without it; after it, `NativeRollup.advance` settles only a block that starts with it, or
- * one that drops it with a proof, against the block's pre-state, that it has become invalid.
+ * one that drops it with a proof that the block could not include it: the sender's account in the
+ * block's pre-state (nonce or balance; code that is not a delegation, with the code), or the
+ * block's parent header (a base fee above the transaction's fee cap).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { createBlockHeader } from "@ethereumjs/block";
 import { RLP } from "@ethereumjs/rlp";
 import {
   createFeeMarket1559Tx,
@@ -22,14 +25,37 @@ import {
   hexToBytes,
 } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type Abi, getAddress, type Hex } from "viem";
+import { type Abi, type AbiParameter, encodeAbiParameters, getAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import { memoryNode } from "../l1/testing.ts";
 import { commonFor } from "../stateless/chain.ts";
-import type { Genesis } from "../workload/transfers.ts";
-import { advanceArgs, dropProof, encodeDrops, forcedTransactionHashes, restHashes } from "./forced.ts";
-import { buildL2Block, createL2Genesis, L2_CHAIN_ID, L2_FORK, l2Transaction } from "./l2-chain.ts";
+import { devAccounts, type Genesis } from "../workload/transfers.ts";
+import {
+  advanceArgs,
+  type Drop,
+  DropReason,
+  dropFor,
+  dropForFeeCap,
+  dropForGasLimit,
+  dropForNonceOrBalance,
+  dropForSenderCode,
+  dropReasonOf,
+  encodeDrops,
+  forcedTransactionHashes,
+  isDelegation,
+  nextMaxGasLimit,
+  restHashes,
+  senderStateOf,
+} from "./forced.ts";
+import {
+  buildL2Block,
+  createL2Genesis,
+  L2_CHAIN_ID,
+  L2_FORK,
+  type L2Block,
+  l2Transaction,
+} from "./l2-chain.ts";
 import { Deployed, deploy, deployBridgedRollup, type Revert, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
@@ -52,10 +78,11 @@ let l2Genesis: Promise<Genesis> | undefined;
 /** An L1 node with the bridge (the anchor policy), the inbox and the rollup bound to both. */
 type World = { node: L1Node; inbox: Deployed; rollup: Deployed; genesis: Genesis; anchor: Uint8Array };
 
-async function world(): Promise<World> {
+/** The L2 genesis with dev accounts 0 and 1 (alice and bob), or `genesis`. */
+async function world(genesis_?: Promise<Genesis>): Promise<World> {
   const { node } = await memoryNode();
   l2Genesis ??= createL2Genesis({ premint: ETHER, accounts: 2 });
-  const genesis = await l2Genesis;
+  const genesis = await (genesis_ ?? l2Genesis);
   const [deployed] = await deploy(node, 0, [{ name: "ForcedInclusionInbox", args: [L2_CHAIN_ID, DELAY] }]);
   const inbox = new Deployed(node, deployed.address, inboxAbi);
   const { bridge, rollup } = await deployBridgedRollup(node, 0, genesis, {
@@ -133,6 +160,8 @@ describe("ForcedInclusionInbox.forceInclude", () => {
       txHash: bytesToHex(tx.hash()),
       sender: alice,
       nonce: 0n,
+      gasLimit: 21_000,
+      maxFeePerGas: GWEI,
       maxCost: 21_000n * GWEI + ETHER,
       deadline,
     });
@@ -160,6 +189,8 @@ describe("ForcedInclusionInbox.forceInclude", () => {
     const entry = (await w.inbox.read("entry", [index])) as Record<string, unknown>;
     assert.equal(entry.sender, getAddress(bob.address.toString()));
     assert.equal(entry.nonce, 300n);
+    assert.equal(entry.maxFeePerGas, 7n * GWEI);
+    assert.equal(entry.gasLimit, 100_000);
     assert.equal(entry.maxCost, 100_000n * 7n * GWEI + 5n);
   });
 
@@ -371,8 +402,8 @@ describe("forced inclusion at settlement", () => {
     const alice = w.genesis.accounts[0].address;
     await rejected(w, [bytesToHex(b2.bytes)], { errorName: "ForcedTransactionSkipped", args: [0n] });
     // A proof of alice's account at genesis does not fit the block's pre-state.
-    await rejected(w, advanceArgs(b2, 0, [await dropProof(w.genesis, 0n, alice)]), "BadHash");
-    const drop = await dropProof(b1, 0n, alice);
+    await rejected(w, advanceArgs(b2, 0, [await dropForNonceOrBalance(w.genesis, 0n, alice)]), "BadHash");
+    const drop = await dropForNonceOrBalance(b1, 0n, alice);
     await rejected(w, advanceArgs(b2, 0, [{ ...drop, index: 1n }]), { errorName: "NotNext", args: [1n, 0n] });
     const receipt = await settles(w, advanceArgs(b2, 0, [drop]), 2n);
     assert.deepEqual(w.inbox.events(receipt, "ForcedTransactionDropped"), [
@@ -385,7 +416,7 @@ describe("forced inclusion at settlement", () => {
     const w = await world();
     const { deadline } = await forceInclude(w, transfer(w, 0, 0n));
     const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
-    const drop = await dropProof(w.genesis, 0n, w.genesis.accounts[0].address);
+    const drop = await dropForNonceOrBalance(w.genesis, 0n, w.genesis.accounts[0].address);
     await rejected(w, advanceArgs(b1, 0, [drop]), { errorName: "NotDue", args: [0n] });
     await untilDue(w, deadline);
     await rejected(w, advanceArgs(b1, 0, [drop]), { errorName: "NotDroppable", args: [0n] });
@@ -398,15 +429,323 @@ describe("forced inclusion at settlement", () => {
     const { deadline } = await forceInclude(w, tooMuch);
     await untilDue(w, deadline);
     const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
-    await settles(w, advanceArgs(b1, 0, [await dropProof(w.genesis, 0n, w.genesis.accounts[0].address)]), 1n);
+    await settles(
+      w,
+      advanceArgs(b1, 0, [await dropForNonceOrBalance(w.genesis, 0n, w.genesis.accounts[0].address)]),
+      1n,
+    );
     assert.equal(await w.inbox.read("pending"), 0n);
+  });
+});
+
+/** Dev accounts 2 and 3 of the code genesis: one with code, one with an EIP-7702 delegation. */
+const [, , CODED, DELEGATED] = devAccounts(4);
+const CODE: Hex = "0x600160005260206000f3";
+const DELEGATION: Hex = `0xef0100${CAROL.toString().slice(2)}`;
+let codeGenesis: Promise<Genesis> | undefined;
+let gasLimitGenesis: Promise<Genesis> | undefined;
+
+/** The L2 genesis of `world()` plus a dev account with code and one with a delegation. */
+function genesisWithCode(): Promise<Genesis> {
+  codeGenesis ??= createL2Genesis({
+    premint: ETHER,
+    accounts: 4,
+    alloc: {
+      [CODED.address.toString()]: { balance: 1000n * ETHER, code: CODE },
+      [DELEGATED.address.toString()]: { balance: 1000n * ETHER, code: DELEGATION },
+    },
+  });
+  return codeGenesis;
+}
+
+/** A 1-wei transfer to carol from `from` with the fee cap `maxFeePerGas` (and no tip). */
+function transferWithFeeCap(w: World, from: number, nonce: bigint, maxFeePerGas: bigint) {
+  return createFeeMarket1559Tx(
+    {
+      chainId: L2_CHAIN_ID,
+      nonce,
+      maxFeePerGas,
+      maxPriorityFeePerGas: 0n,
+      gasLimit: 21_000n,
+      to: CAROL,
+      value: 1n,
+    },
+    { common: w.genesis.common },
+  ).sign(w.genesis.accounts[from].privateKey);
+}
+
+/** What the sequencer does for due entry `index`: the reason it applies, and the drop that proves it. */
+async function sequencerDrop(w: World, parent: L2Block | Genesis, index: bigint) {
+  const entry = (await w.inbox.read("entry", [index])) as {
+    sender: Hex;
+    nonce: bigint;
+    gasLimit: number;
+    maxFeePerGas: bigint;
+    maxCost: bigint;
+  };
+  const sender = createAddressFromString(entry.sender);
+  const fields = { ...entry, gasLimit: BigInt(entry.gasLimit) };
+  const reason = dropReasonOf(fields, await senderStateOf(parent, sender), parent.header);
+  return {
+    reason,
+    drop: reason === undefined ? undefined : await dropFor(reason, index, sender, parent, parent.header),
+  };
+}
+
+describe("forced inclusion: drop reasons", () => {
+  it("the inbox's base fee and largest gas limit after a parent header are ethereumjs's", async () => {
+    const w = await world();
+    const cases: [gasLimit: bigint, gasUsed: bigint, baseFee: bigint][] = [];
+    for (const gasLimit of [60_000_000n, 30_000_001n, 5_000n])
+      for (const baseFee of [0n, 1n, 7n, 8n, GWEI + 3n, 123_456_789_012_345n, 1n << 200n])
+        for (const gasUsed of [
+          0n,
+          1n,
+          gasLimit / 2n - 1n,
+          gasLimit / 2n,
+          gasLimit / 2n + 1n,
+          (gasLimit * 3n) / 4n,
+          gasLimit,
+        ])
+          cases.push([gasLimit, gasUsed, baseFee]);
+    for (const [gasLimit, gasUsed, baseFeePerGas] of cases) {
+      const header = createBlockHeader(
+        { ...w.genesis.header.toJSON(), number: 5n, gasLimit, gasUsed, baseFeePerGas },
+        { common: w.genesis.common },
+      );
+      assert.equal(
+        await w.inbox.read("nextBaseFee", [bytesToHex(header.serialize())]),
+        header.calcNextBaseFee(),
+        `gas limit ${gasLimit}, gas used ${gasUsed}, base fee ${baseFeePerGas}`,
+      );
+    }
+    for (const gasLimit of [60_000_000n, 10_000_000n, 30_000_001n, 1_048_575n, 5_000n]) {
+      const parent = createBlockHeader(
+        { ...w.genesis.header.toJSON(), gasLimit },
+        { common: w.genesis.common },
+      );
+      const max = (await w.inbox.read("nextMaxGasLimit", [bytesToHex(parent.serialize())])) as bigint;
+      assert.equal(max, nextMaxGasLimit(parent));
+      const child = (limit: bigint) =>
+        createBlockHeader({ number: 1n, gasLimit: limit, baseFeePerGas: 7n }, { common: w.genesis.common });
+      child(max).validateGasLimit(parent);
+      assert.throws(() => child(max + 1n).validateGasLimit(parent), /gas limit increased too much/);
+    }
+    // And on a real L2 block, whose child's base fee EXECUTE checked.
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 0, 0n)], { anchor: w.anchor });
+    const b2 = await buildL2Block(b1, [], { anchor: w.anchor });
+    assert.equal(
+      await w.inbox.read("nextBaseFee", [bytesToHex(b1.header.serialize())]),
+      b2.header.baseFeePerGas,
+    );
+    // A header without a base fee (pre-London: 15 fields) is no parent of an L2 block.
+    const preLondon = RLP.encode(w.genesis.header.raw().slice(0, 15));
+    assert.equal(
+      (await w.inbox.revertOf(USER, "nextBaseFee", [bytesToHex(preLondon)])).errorName,
+      "InvalidRLP",
+    );
+  });
+
+  it("drops a forced transaction whose fee cap is below the L2 base fee by the parent header; the rollup moves on", async () => {
+    const w = await world();
+    const baseFee = w.genesis.header.calcNextBaseFee();
+    const forced = transferWithFeeCap(w, 0, 0n, baseFee - 1n);
+    const { index, deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+    await assert.rejects(
+      buildL2Block(w.genesis, [forced], { anchor: w.anchor }),
+      /less than the block's baseFeePerGas/,
+    );
+
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 1, 0n)], { anchor: w.anchor });
+    assert.equal(b1.header.baseFeePerGas, baseFee);
+    await rejected(w, [bytesToHex(b1.bytes)], { errorName: "ForcedTransactionSkipped", args: [index] });
+    // Alice's nonce and balance fit, and she has no code: only the fee cap drops it.
+    const alice = w.genesis.accounts[0].address;
+    const notDroppable = { errorName: "NotDroppable", args: [index] };
+    await rejected(
+      w,
+      advanceArgs(b1, 0, [await dropForNonceOrBalance(w.genesis, index, alice)]),
+      notDroppable,
+    );
+    await rejected(w, advanceArgs(b1, 0, [await dropForSenderCode(w.genesis, index, alice)]), notDroppable);
+
+    const { reason, drop } = await sequencerDrop(w, w.genesis, index);
+    assert.equal(reason, DropReason.FeeCap);
+    assert.deepEqual(drop, dropForFeeCap(index, w.genesis.header));
+    const receipt = await settles(w, advanceArgs(b1, 0, [drop!]), 1n);
+    assert.deepEqual(w.inbox.events(receipt, "ForcedTransactionDropped"), [
+      { index, txHash: bytesToHex(forced.hash()) },
+    ]);
+    assert.equal(await w.inbox.read("pending"), 0n);
+    const b2 = await buildL2Block(b1, [], { anchor: w.anchor });
+    await settles(w, [bytesToHex(b2.bytes)], 2n);
+  });
+
+  it("refuses a fee-cap drop with another header than the parent, or when the base fee is not above the cap", async () => {
+    const w = await world();
+    const baseFee = w.genesis.header.calcNextBaseFee();
+    // Exactly the base fee: includable.
+    const forced = transferWithFeeCap(w, 0, 0n, baseFee);
+    const { index, deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+    const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
+    assert.equal((await sequencerDrop(w, w.genesis, index)).reason, undefined, "nothing to drop");
+    await rejected(w, advanceArgs(b1, 0, [dropForFeeCap(index, w.genesis.header)]), {
+      errorName: "NotDroppable",
+      args: [index],
+    });
+    // The parent header with a base fee that would drop it does not hash to the parent hash.
+    const genesisHash = bytesToHex(w.genesis.block.hash());
+    const forged = createBlockHeader(
+      { ...w.genesis.header.toJSON(), baseFeePerGas: 100n * baseFee },
+      { common: w.genesis.common },
+    );
+    assert.ok(((await w.inbox.read("nextBaseFee", [bytesToHex(forged.serialize())])) as bigint) > baseFee);
+    await rejected(w, advanceArgs(b1, 0, [dropForFeeCap(index, forged)]), {
+      errorName: "WrongParentHeader",
+      args: [genesisHash, bytesToHex(keccak_256(forged.serialize()))],
+    });
+    // Nor does any other real header: the block's own.
+    await rejected(w, advanceArgs(b1, 0, [dropForFeeCap(index, b1.header)]), {
+      errorName: "WrongParentHeader",
+      args: [genesisHash, bytesToHex(b1.block.hash())],
+    });
+    // The L2 includes it.
+    const included = await buildL2Block(w.genesis, [forced], { anchor: w.anchor });
+    assert.ok("status" in included.receipts[0] && included.receipts[0].status === 1, "it succeeds");
+    await settles(w, advanceArgs(included, 1), 1n);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+
+  it("drops a forced transaction whose sender has code by its account proof and code", async () => {
+    const w = await world(genesisWithCode());
+    const forced = l2Transaction(w.genesis, CODED, 0n, { to: CAROL, value: 1n, gasLimit: 21_000n });
+    const { index, deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+    await assert.rejects(buildL2Block(w.genesis, [forced], { anchor: w.anchor }), /EIP-3607/);
+
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 0, 0n)], { anchor: w.anchor });
+    const notDroppable = { errorName: "NotDroppable", args: [index] };
+    await rejected(
+      w,
+      advanceArgs(b1, 0, [await dropForNonceOrBalance(w.genesis, index, CODED.address)]),
+      notDroppable,
+    );
+    await rejected(w, advanceArgs(b1, 0, [dropForFeeCap(index, w.genesis.header)]), notDroppable);
+    const drop = await dropForSenderCode(w.genesis, index, CODED.address);
+    assert.equal(drop.code, CODE);
+    const codeHash = bytesToHex(keccak_256(hexToBytes(CODE)));
+    await rejected(w, advanceArgs(b1, 0, [{ ...drop, code: "0x6000" }]), {
+      errorName: "WrongCode",
+      args: [codeHash, bytesToHex(keccak_256(Uint8Array.of(0x60, 0)))],
+    });
+    await rejected(w, advanceArgs(b1, 0, [{ ...drop, code: "0x" }]), "WrongCode");
+    // The proof of another account (alice's, without code) does not prove this sender's.
+    const other = await dropForSenderCode(w.genesis, index, w.genesis.accounts[0].address);
+    await rejected(w, advanceArgs(b1, 0, [{ ...drop, accountProof: other.accountProof }]), "BadHash");
+
+    const { reason, drop: planned } = await sequencerDrop(w, w.genesis, index);
+    assert.equal(reason, DropReason.SenderCode);
+    assert.deepEqual(planned, drop);
+    const receipt = await settles(w, advanceArgs(b1, 0, [drop]), 1n);
+    assert.deepEqual(w.inbox.events(receipt, "ForcedTransactionDropped"), [
+      { index, txHash: bytesToHex(forced.hash()) },
+    ]);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+
+  it("a sender with an EIP-7702 delegation is not droppable by its code; its forced transaction is included", async () => {
+    const w = await world(genesisWithCode());
+    const forced = l2Transaction(w.genesis, DELEGATED, 0n, { to: CAROL, value: 1n, gasLimit: 21_000n });
+    const { index, deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+    const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
+    const drop = await dropForSenderCode(w.genesis, index, DELEGATED.address);
+    assert.equal(drop.code, DELEGATION);
+    await rejected(w, advanceArgs(b1, 0, [drop]), { errorName: "NotDroppable", args: [index] });
+    assert.equal((await sequencerDrop(w, w.genesis, index)).reason, undefined, "nothing to drop");
+
+    const included = await buildL2Block(w.genesis, [forced], { anchor: w.anchor });
+    assert.ok("status" in included.receipts[0] && included.receipts[0].status === 1, "it succeeds");
+    await settles(w, advanceArgs(included, 1), 1n);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+
+  it("drops a forced transaction whose gas limit no block on the parent may have, by the parent header", async () => {
+    gasLimitGenesis ??= createL2Genesis({ premint: ETHER, accounts: 2, gasLimit: 10_000_000n });
+    const w = await world(gasLimitGenesis);
+    const max = nextMaxGasLimit(w.genesis.header);
+    assert.equal(max, 10_009_764n);
+    const forced = l2Transaction(w.genesis, w.genesis.accounts[0], 0n, { to: CAROL, gasLimit: max + 1n });
+    const { index, deadline } = await forceInclude(w, forced);
+    await untilDue(w, deadline);
+    await assert.rejects(buildL2Block(w.genesis, [forced], { anchor: w.anchor }), /gas limit/);
+
+    const b1 = await buildL2Block(w.genesis, [transfer(w, 1, 0n)], { anchor: w.anchor });
+    const notDroppable = { errorName: "NotDroppable", args: [index] };
+    const alice = w.genesis.accounts[0].address;
+    await rejected(
+      w,
+      advanceArgs(b1, 0, [await dropForNonceOrBalance(w.genesis, index, alice)]),
+      notDroppable,
+    );
+    await rejected(w, advanceArgs(b1, 0, [dropForFeeCap(index, w.genesis.header)]), notDroppable);
+    await rejected(w, advanceArgs(b1, 0, [dropForGasLimit(index, b1.header)]), "WrongParentHeader");
+    const { reason, drop } = await sequencerDrop(w, w.genesis, index);
+    assert.equal(reason, DropReason.GasLimit);
+    assert.deepEqual(drop, dropForGasLimit(index, w.genesis.header));
+    await settles(w, advanceArgs(b1, 0, [drop!]), 1n);
+    assert.equal(await w.inbox.read("pending"), 0n);
+  });
+
+  it("refuses a gas-limit drop of a transaction within the block's largest gas limit", async () => {
+    const w = await world();
+    const { index, deadline } = await forceInclude(w, transfer(w, 0, 0n));
+    await untilDue(w, deadline);
+    const b1 = await buildL2Block(w.genesis, [], { anchor: w.anchor });
+    await rejected(w, advanceArgs(b1, 0, [dropForGasLimit(index, w.genesis.header)]), {
+      errorName: "NotDroppable",
+      args: [index],
+    });
+  });
+
+  it("dropReasonOf: the header's base fee and gas limit first, then nonce or balance, then code that is not a delegation", () => {
+    const entry = { nonce: 3n, gasLimit: 1_024_000n, maxFeePerGas: 10n, maxCost: 100n };
+    /** A parent header giving its child base fee `baseFee` and at most 1,024,999 gas. */
+    const parent = (baseFee: bigint) => ({ calcNextBaseFee: () => baseFee, gasLimit: 1_024_000n });
+    const eoa = { nonce: 3n, balance: 100n, code: new Uint8Array() };
+    const delegation = hexToBytes(DELEGATION);
+    assert.equal(dropReasonOf(entry, eoa, parent(10n)), undefined);
+    assert.equal(dropReasonOf(entry, eoa, parent(11n)), DropReason.FeeCap);
+    assert.equal(
+      dropReasonOf(entry, { ...eoa, nonce: 4n, code: hexToBytes(CODE) }, parent(11n)),
+      DropReason.FeeCap,
+    );
+    assert.equal(dropReasonOf(entry, { ...eoa, nonce: 2n }, parent(10n)), DropReason.NonceOrBalance);
+    assert.equal(dropReasonOf(entry, { ...eoa, balance: 99n }, parent(10n)), DropReason.NonceOrBalance);
+    assert.equal(dropReasonOf(entry, undefined, parent(10n)), DropReason.NonceOrBalance);
+    assert.equal(dropReasonOf({ ...entry, nonce: 0n, maxCost: 0n }, undefined, parent(10n)), undefined);
+    assert.equal(dropReasonOf(entry, { ...eoa, code: hexToBytes(CODE) }, parent(10n)), DropReason.SenderCode);
+    assert.equal(dropReasonOf(entry, { ...eoa, code: delegation }, parent(10n)), undefined);
+    assert.equal(dropReasonOf({ ...entry, gasLimit: 1_024_999n }, eoa, parent(10n)), undefined);
+    assert.equal(dropReasonOf({ ...entry, gasLimit: 1_025_000n }, eoa, parent(10n)), DropReason.GasLimit);
+    assert.equal(dropReasonOf({ ...entry, gasLimit: 1_025_000n }, eoa, parent(11n)), DropReason.FeeCap);
+    assert.ok(isDelegation(delegation));
+    assert.ok(!isDelegation(delegation.subarray(0, 22)));
+    assert.ok(!isDelegation(concatBytes(delegation, Uint8Array.of(0))));
+    assert.equal(
+      dropReasonOf(entry, { ...eoa, code: concatBytes(delegation, Uint8Array.of(0)) }, parent(10n)),
+      DropReason.SenderCode,
+    );
   });
 });
 
 describe("ForcedInclusionInbox binding", () => {
   it("only the bound rollup checks inclusion; binds once, by the deployer, to a rollup using it", async () => {
     const w = await world();
-    const check = [bytesToHex(new Uint8Array(32)), bytesToHex(new Uint8Array(32)), 0n, [], []];
+    const zero = bytesToHex(new Uint8Array(32));
+    const check = [zero, zero, zero, 0n, [], []];
     assert.deepEqual(await w.inbox.revertOf(USER, "checkInclusion", check), {
       errorName: "NotRollup",
       args: [getAddress(w.node.devAccounts[USER].address)],
@@ -427,11 +766,30 @@ describe("ForcedInclusionInbox binding", () => {
     );
   });
 
-  it("encodes drops as the ABI's Drop[]", () => {
+  it("encodes drops as the contract's Drop[] (advance's last parameter)", () => {
     const proof: Hex[] = [bytesToHex(keccak_256(new Uint8Array()))];
-    const encoded = encodeDrops([{ index: 3n, accountProof: proof }]);
-    // offset, length 1, tuple offset, index 3, proof offset, 1 element, its offset, 32 bytes, the node.
-    assert.equal((encoded.length - 2) / 2, 9 * 32);
-    assert.equal(BigInt(`0x${encoded.slice(2 + 3 * 64, 2 + 4 * 64)}`), 3n);
+    const drops: Drop[] = [
+      { index: 3n, reason: DropReason.NonceOrBalance, accountProof: proof, code: "0x", parentHeader: "0x" },
+      { index: 4n, reason: DropReason.FeeCap, accountProof: [], code: "0x", parentHeader: "0xc0" },
+      { index: 5n, reason: DropReason.SenderCode, accountProof: proof, code: "0x6000", parentHeader: "0x" },
+    ];
+    const advance = loadArtifact("NativeRollup").abi.find(
+      (item) => item.type === "function" && item.name === "advance" && item.inputs.length === 4,
+    );
+    assert.ok(advance?.type === "function");
+    const param = advance.inputs[3] as AbiParameter & { components: readonly AbiParameter[] };
+    assert.deepEqual(
+      param.components.map((c) => [c.name, c.type]),
+      [
+        ["index", "uint256"],
+        ["reason", "uint8"],
+        ["accountProof", "bytes[]"],
+        ["code", "bytes"],
+        ["parentHeader", "bytes"],
+      ],
+    );
+    assert.equal(encodeDrops(drops), encodeAbiParameters([param], [drops]));
+    // offset, length 3, three tuple offsets, then the first tuple: index 3, reason 0.
+    assert.equal(BigInt(`0x${encodeDrops(drops).slice(2 + 5 * 64, 2 + 6 * 64)}`), 3n);
   });
 });

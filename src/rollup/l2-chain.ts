@@ -48,6 +48,10 @@ export type L2GenesisOptions = {
   accounts?: number;
   /** Each dev account's balance (default 1000 ether). */
   balance?: bigint;
+  /** The genesis block's gas limit (default GENESIS_GAS_LIMIT). */
+  gasLimit?: bigint;
+  /** More genesis accounts, by lowercase address; one here replaces a dev account's entry. */
+  alloc?: Record<string, GenesisAccount>;
 };
 
 /**
@@ -66,10 +70,11 @@ export async function createL2Genesis(options: L2GenesisOptions): Promise<Genesi
   };
   for (const { address } of accounts)
     alloc[address.toString()] = { balance: options.balance ?? 1000n * ETHER };
+  Object.assign(alloc, options.alloc);
   const { nodes, stateRoot } = await buildGenesisState(common, alloc);
   const { header, block } = createGenesisBlock(common, {
     stateRoot,
-    gasLimit: GENESIS_GAS_LIMIT,
+    gasLimit: options.gasLimit ?? GENESIS_GAS_LIMIT,
     baseFeePerGas: GENESIS_BASE_FEE,
     timestamp: 0n,
   });

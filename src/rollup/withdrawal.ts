@@ -5,8 +5,6 @@
  */
 import {
   type Abi,
-  BaseError,
-  ContractFunctionRevertedError,
   decodeEventLog,
   encodeFunctionData,
   type Hex,
@@ -14,7 +12,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
-import type { L1Client } from "../l2/l1-client.ts";
+import { type L1Client, revertOf } from "../l2/l1-client.ts";
 import type { RollupDeployment } from "./deployment.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
 import { type Withdrawal, withdrawalHash, withdrawalSlot } from "./message-tree.ts";
@@ -27,10 +25,8 @@ const CLAIM_ABI = [...L1_BRIDGE_ABI, ...ROLLUP_ABI.filter((item) => item.type ==
 
 /** A contract call's failure as `ErrorName(args)` when the revert data decodes, else viem's message. */
 function revertReason(err: unknown): string {
-  const revert =
-    err instanceof BaseError ? err.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
-  const data = (revert as ContractFunctionRevertedError | undefined)?.data;
-  if (data !== undefined) return `${data.errorName}(${(data.args ?? []).map(String).join(", ")})`;
+  const revert = revertOf(err);
+  if (revert !== undefined) return `${revert.name}(${revert.args.map(String).join(", ")})`;
   return (err as { shortMessage?: string }).shortMessage ?? String(err);
 }
 

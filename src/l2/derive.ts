@@ -1,11 +1,14 @@
 /**
  * Derivation (docs/rollup.md, "L2 node"): an L2 block from the L1 transaction that settled it.
- * The block is the payload of the `StatelessInput` handed to `NativeRollup.advance`, taken from
- * the transaction's calldata or, for a blob reference, from its blobs.
+ * The block is the payload of the `StatelessInput` handed to `EXECUTE` through
+ * `NativeRollup.advance`, taken from the transaction's calldata or, for a blob reference, from its
+ * blobs. The rollup may have been called directly or through another contract (a multicall, the
+ * `Composer` of a synchronous L1 transaction): the input is then one of the ABI `bytes` values in
+ * the calldata, and the one that yields the settled block hash is it.
  */
 import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
-import { hexToBytes } from "@ethereumjs/util";
+import { bytesToBigInt, bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { type Abi, decodeFunctionData, type Hex, type Transaction } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import { decodeBlobReference, isBlobReference, resolveBlobReference } from "../execute/blob-input.ts";
@@ -18,40 +21,54 @@ export class DerivationError extends Error {
   override name = "DerivationError";
 }
 
+/** Fetches an L1 blob by versioned hash (`nrx_getBlob`); null when the node does not hold it. */
+export type BlobSource = (versionedHash: Hex) => Promise<Hex | null>;
+
 /**
- * The `EXECUTE` input of an `advance` call in `tx`, resolved from its blobs (`blob` fetches one
- * by versioned hash) when it is a blob reference.
+ * L2 block `blockHash` as L1 transaction `tx` settled it.
  *
  * @example
- * const input = await advanceInput(tx, rollup, (hash) => l1.request({ method: "nrx_getBlob", params: [hash] }));
+ * const block = await settledBlock(tx, blockHash, node.common, (hash) =>
+ *   l1.request({ method: "nrx_getBlob", params: [hash] }));
+ */
+export async function settledBlock(
+  tx: Pick<Transaction, "to" | "input" | "hash">,
+  blockHash: Hex,
+  common: Common,
+  blob: BlobSource,
+): Promise<Block> {
+  for (const candidate of inputCandidates(tx.input)) {
+    let block: Block;
+    try {
+      block = await blockOfInput(
+        isBlobReference(candidate) ? await resolve(candidate, tx.hash, blob) : candidate,
+        common,
+      );
+    } catch (err) {
+      if (err instanceof DerivationError) throw err;
+      continue;
+    }
+    if (bytesToHex(block.hash()) === blockHash.toLowerCase()) return block;
+  }
+  throw new DerivationError(`transaction ${tx.hash} carries no input of L2 block ${blockHash}`);
+}
+
+/**
+ * The `EXECUTE` input of an `advance` call in `tx` (resolved from its blobs when it is a blob
+ * reference), for a transaction sent to the rollup itself.
+ *
+ * @example
+ * const input = await advanceInput(tx, rollup, blobSource);
  */
 export async function advanceInput(
   tx: Pick<Transaction, "to" | "input" | "hash">,
   rollup: Hex,
-  blob: (versionedHash: Hex) => Promise<Hex | null>,
+  blob: BlobSource,
 ): Promise<Uint8Array> {
-  if (tx.to?.toLowerCase() !== rollup.toLowerCase()) {
-    throw new DerivationError(
-      `transaction ${tx.hash} calls ${tx.to}, not the rollup: this follower derives blocks from direct advance calls only`,
-    );
-  }
-  let args: readonly unknown[] | undefined;
-  try {
-    const call = decodeFunctionData({ abi: ROLLUP_ABI, data: tx.input });
-    if (call.functionName === "advance") args = call.args;
-  } catch {}
-  if (args === undefined) throw new DerivationError(`transaction ${tx.hash} is not an advance call`);
-  const input = hexToBytes(args[0] as Hex);
-  if (!isBlobReference(input)) return input;
-  const segments = decodeBlobReference(input);
-  const blobs = new Map<string, Uint8Array>();
-  for (const { versionedHash } of segments) {
-    const hex = `0x${Buffer.from(versionedHash).toString("hex")}` as Hex;
-    const data = await blob(hex);
-    if (data === null) throw new DerivationError(`the L1 node does not hold blob ${hex} of ${tx.hash}`);
-    blobs.set(hex, hexToBytes(data));
-  }
-  return resolveBlobReference(segments, (h) => blobs.get(`0x${Buffer.from(h).toString("hex")}`));
+  const input = tx.to?.toLowerCase() === rollup.toLowerCase() ? advanceArgument(tx.input) : undefined;
+  if (input === undefined)
+    throw new DerivationError(`transaction ${tx.hash} is not an advance call to ${rollup}`);
+  return isBlobReference(input) ? resolve(input, tx.hash, blob) : input;
 }
 
 /**
@@ -63,4 +80,55 @@ export async function advanceInput(
 export async function blockOfInput(input: Uint8Array, common: Common): Promise<Block> {
   const stateless = decodeStatelessInput(input);
   return newPayloadRequestToBlock(stateless.newPayloadRequest, stateless.fork, common);
+}
+
+function advanceArgument(calldata: Hex): Uint8Array | undefined {
+  try {
+    const call = decodeFunctionData({ abi: ROLLUP_ABI, data: calldata });
+    if (call.functionName === "advance" && call.args !== undefined) return hexToBytes(call.args[0] as Hex);
+  } catch {}
+  return undefined;
+}
+
+/**
+ * What may be the input in `calldata`: `advance`'s argument first, then every ABI `bytes` value
+ * (a 32-byte-aligned length word followed by that many bytes) that starts like an input — a
+ * `StatelessInput` schema id or a blob reference — and, since such a value may itself be the
+ * calldata of a nested call (a multicall's), the candidates within it, a few levels deep.
+ */
+function* inputCandidates(calldata: Hex): Generator<Uint8Array> {
+  yield* candidatesIn(hexToBytes(calldata), 0);
+}
+
+function* candidatesIn(data: Uint8Array, depth: number): Generator<Uint8Array> {
+  const direct = advanceArgument(bytesToHex(data) as Hex);
+  if (direct !== undefined) yield direct;
+  if (depth >= MAX_NESTING) return;
+  for (let at = 4; at + 32 <= data.length; at += 32) {
+    const length = bytesToBigInt(data.subarray(at, at + 32));
+    if (length < 2n || length > BigInt(data.length - at - 32)) continue;
+    const value = data.subarray(at + 32, at + 32 + Number(length));
+    const looksLikeInput = (value[0] >= 0x10 && value[0] <= 0x15) || isBlobReference(value);
+    if (looksLikeInput && (direct === undefined || !equal(value, direct))) yield value;
+    else if (value.length >= 4 + 32) yield* candidatesIn(value, depth + 1);
+  }
+}
+
+/** Calls within calls the follower looks into (a multicall in a multicall is 2). */
+const MAX_NESTING = 3;
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+async function resolve(reference: Uint8Array, txHash: Hex, blob: BlobSource): Promise<Uint8Array> {
+  const segments = decodeBlobReference(reference);
+  const blobs = new Map<string, Uint8Array>();
+  for (const { versionedHash } of segments) {
+    const hex = bytesToHex(versionedHash);
+    const data = await blob(hex);
+    if (data === null) throw new DerivationError(`the L1 node does not hold blob ${hex} of ${txHash}`);
+    blobs.set(hex, hexToBytes(data));
+  }
+  return resolveBlobReference(segments, (h) => blobs.get(bytesToHex(h)));
 }

@@ -9,7 +9,7 @@ import { type Abi, decodeEventLog, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
-import { advanceInput, blockOfInput, DerivationError } from "./derive.ts";
+import { DerivationError, settledBlock } from "./derive.ts";
 import type { L1Client } from "./l1-client.ts";
 
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
@@ -96,13 +96,9 @@ export class Follower {
         continue;
       }
       const tx = await l1.public.getTransaction({ hash: log.transactionHash as Hex });
-      const input = await advanceInput(tx, deployment.contracts.rollup, (hash) =>
+      const block = await settledBlock(tx, blockHash, this.node.common, (hash) =>
         l1.public.request({ method: "nrx_getBlob", params: [hash] } as never),
       );
-      const block = await blockOfInput(input, this.node.common);
-      if (bytesToHex(block.hash()) !== blockHash) {
-        throw new DerivationError(`the input of ${tx.hash} is not L2 block ${number} ${blockHash}`);
-      }
       await this.node.importBlock(block);
       imported++;
     }

@@ -24,6 +24,7 @@ import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../cli/devnet.ts";
 import { loadArtifact } from "../contracts/compile.ts";
 import { deployRollup } from "../rollup/deploy.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
+import { claimWithdrawals } from "../rollup/withdrawal.ts";
 import { connectL1 } from "./l1-client.ts";
 import { type RunningL2, startL2Node } from "./node.ts";
 
@@ -329,6 +330,90 @@ describe("two sequencers on one based rollup", () => {
       );
     } finally {
       await rival?.close();
+      await devnet.close();
+    }
+  });
+});
+
+describe("a rollup whose gas token is an ERC-20 on L1", () => {
+  it("relays a token deposit as native L2 balance; a withdrawal is claimed on L1 in tokens", async () => {
+    const devnet = await startDevnet({ l1SlotMs: SLOT_MS, port: 0 });
+    const owner = await connectL1(devnet.l1Server.url, devnet.l1.devAccounts[4].privateKey, 100);
+    const wallet = owner.wallet!;
+    const l1 = client(devnet.l1Server.url);
+    const token = loadArtifact("TestToken");
+    const send = async (request: Parameters<typeof wallet.writeContract>[0]) => {
+      const hash = await wallet.writeContract(request);
+      assert.equal((await l1.waitForTransactionReceipt({ hash })).status, "success");
+    };
+    let l2: RunningL2 | undefined;
+    try {
+      const deployHash = await wallet.deployContract({
+        abi: token.abi as Abi,
+        bytecode: token.bytecode,
+        chain: wallet.chain,
+        account: wallet.account,
+      });
+      const tokenAddress = (await l1.waitForTransactionReceipt({ hash: deployHash })).contractAddress as Hex;
+      const call = {
+        address: tokenAddress,
+        abi: token.abi as Abi,
+        chain: wallet.chain,
+        account: wallet.account,
+      };
+      await send({ ...call, functionName: "mint", args: [wallet.account.address, parseEther("5000")] });
+      const deployment = await deployRollup(owner, { chainId: 903n, gasToken: tokenAddress });
+      l2 = await startL2Node({
+        deployment,
+        l1Url: devnet.l1Server.url,
+        l1SlotMs: SLOT_MS,
+        port: 0,
+        role: "sequencer",
+        key: devnet.l1.devAccounts[SEQUENCER_ACCOUNT - 3].privateKey,
+      });
+      const user = privateKeyToAccount(generatePrivateKey());
+      await send({ ...call, functionName: "approve", args: [deployment.contracts.bridge, parseEther("3")] });
+      await send({
+        address: deployment.contracts.bridge,
+        abi: BRIDGE_ABI,
+        functionName: "depositToken",
+        args: [user.address, parseEther("3"), "0x"],
+        chain: wallet.chain,
+        account: wallet.account,
+      });
+      const l2Client = client(l2.server.url);
+      await until("the token deposit on L2", async () =>
+        (await l2Client.getBalance({ address: user.address })) > 0n ? true : undefined,
+      );
+      assert.equal(await l2Client.getBalance({ address: user.address }), parseEther("3"));
+
+      // The user withdraws 1 of its 3 (paying L2 gas in the token) to an L1 address of its own.
+      const chain = defineChain({
+        id: 903,
+        name: "L2",
+        nativeCurrency: { name: "Token", symbol: "TT", decimals: 18 },
+        rpcUrls: { default: { http: [l2.server.url] } },
+      });
+      const l2Wallet = createWalletClient({ chain, account: user, transport: http(l2.server.url) });
+      const withdrawHash = await l2Wallet.writeContract({
+        address: "0x00000000000000000000000000000000000b71d9",
+        abi: loadArtifact("L2Bridge").abi as Abi,
+        functionName: "withdraw",
+        args: [user.address],
+        value: parseEther("1"),
+      });
+      await l2Client.waitForTransactionReceipt({ hash: withdrawHash, pollingInterval: 100 });
+      await claimWithdrawals(owner, l2Client, deployment, withdrawHash);
+      const balance = await l1.readContract({
+        address: tokenAddress,
+        abi: token.abi as Abi,
+        functionName: "balanceOf",
+        args: [user.address],
+      });
+      assert.equal(balance, parseEther("1"), "the withdrawal was paid in tokens on L1");
+      await assert.rejects(claimWithdrawals(owner, l2Client, deployment, withdrawHash), /AlreadyClaimed/);
+    } finally {
+      await l2?.close();
       await devnet.close();
     }
   });

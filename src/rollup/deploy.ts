@@ -114,7 +114,7 @@ export async function deployRollup(l1: L1Client, options: DeployRollupOptions): 
     addresses.timelock,
   ]);
   if (options.gasToken !== undefined && backing > 0n) {
-    await call("TestToken", options.gasToken, "approve", [addresses.bridge, backing]);
+    await call("IERC20", options.gasToken, "approve", [addresses.bridge, backing]);
     await call("L1Bridge", addresses.bridge, "backGenesis", [backing]);
   }
   await call("L1Bridge", addresses.bridge, "setRollup", [addresses.rollup]);

@@ -34,7 +34,7 @@ import {
   senderStateOf,
 } from "../rollup/forced.ts";
 import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
-import { type Deposit, depositLeaf, MessageTree } from "../rollup/message-tree.ts";
+import { type Deposit, depositClaimArgs, depositLeaf, MessageTree } from "../rollup/message-tree.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { Follower } from "./follower.ts";
@@ -369,7 +369,6 @@ export class Sequencer {
     let nonce = this.node.mempool.pendingNonce(createAddressFromString(this.address), account?.nonce ?? 0n);
     for (; this.relayed < this.deposits.length; this.relayed++) {
       const deposit = this.deposits[this.relayed];
-      const proof = this.tree.proof(this.relayed).map((p) => bytesToHex(p));
       const tx = createFeeMarket1559Tx(
         {
           chainId: common.chainId(),
@@ -382,7 +381,7 @@ export class Sequencer {
             encodeFunctionData({
               abi: ABI.l2Bridge,
               functionName: "claim",
-              args: [deposit.index, deposit.sender, deposit.to, deposit.value, deposit.data, proof],
+              args: depositClaimArgs(deposit, this.tree.proof(this.relayed)),
             }),
           ),
         },

@@ -15,7 +15,7 @@ import { createStateManager } from "../stateless/state-manager.ts";
 import { devAccounts, type Genesis } from "../workload/transfers.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
 import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "./l2-chain.ts";
-import { type Deposit, depositLeaf, MessageTree, type Withdrawal } from "./message-tree.ts";
+import { type Deposit, depositClaimArgs, depositLeaf, MessageTree, type Withdrawal } from "./message-tree.ts";
 import {
   bridgeDeployment,
   type Deployed,
@@ -51,14 +51,7 @@ async function buildL2(deposit: Deposit): Promise<L2> {
   const [alice] = genesis.accounts;
   const tree = new MessageTree();
   const anchor = bytesToHex(tree.append(depositLeaf(deposit)));
-  const claim = l2BridgeCall("claim", [
-    deposit.index,
-    deposit.sender,
-    deposit.to,
-    deposit.value,
-    deposit.data,
-    tree.proof(0).map(bytesToHex),
-  ]);
+  const claim = l2BridgeCall("claim", depositClaimArgs(deposit, tree.proof(0)));
   const b1 = await buildL2Block(
     genesis,
     [

@@ -127,6 +127,24 @@ export function depositLeaf(deposit: Deposit): Uint8Array {
   return keccak_256(hexToBytes(encoded));
 }
 
+/**
+ * `L2Bridge.claim`'s arguments for `deposit`, proved by `proof` (`MessageTree.proof`) against the
+ * anchor of the block that claims it.
+ *
+ * @example
+ * encodeFunctionData({ abi: l2BridgeAbi, functionName: "claim", args: depositClaimArgs(deposit, tree.proof(0)) });
+ */
+export function depositClaimArgs(deposit: Deposit, proof: Uint8Array[]) {
+  return [
+    deposit.index,
+    deposit.sender,
+    deposit.to,
+    deposit.value,
+    deposit.data,
+    proof.map((p) => toHex(p)),
+  ] as const;
+}
+
 /** An L2→L1 message, as `L2Bridge.withdraw` emits it in `Withdrawn`. */
 export type Withdrawal = { index: bigint; sender: Hex; to: Hex; value: bigint };
 

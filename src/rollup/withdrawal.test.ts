@@ -18,6 +18,7 @@ import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
 import { buildL2Block, createL2Genesis, L2_CHAIN_ID, type L2Block, l2Transaction } from "./l2-chain.ts";
 import {
   type Deposit,
+  depositClaimArgs,
   depositLeaf,
   MessageTree,
   type Withdrawal,
@@ -75,14 +76,7 @@ async function buildL2(deposit: Deposit): Promise<L2> {
   assert.equal(deposit.to, alice.address.toString(), "the deposit goes to alice on L2");
   const tree = new MessageTree();
   const anchor = bytesToHex(tree.append(depositLeaf(deposit)));
-  const claim = l2BridgeCall("claim", [
-    deposit.index,
-    deposit.sender,
-    deposit.to,
-    deposit.value,
-    deposit.data,
-    tree.proof(0).map(bytesToHex),
-  ]);
+  const claim = l2BridgeCall("claim", depositClaimArgs(deposit, tree.proof(0)));
   const b1 = await buildL2Block(
     genesis,
     [

@@ -9,15 +9,22 @@ import { describeVerification, verifyStatelessNewPayload } from "../stateless/ve
 const USAGE = `nrx <command> [options]
 
 commands:
+  devnet [options]          L1 + one native rollup + its sequencer and a follower (npm start); nrx devnet --help
   l1 [options]              run the L1 devnet node (EXECUTE at 0x0101, JSON-RPC on :8545); nrx l1 --help
+  l2 --rollup FILE          run an L2 node of a deployed rollup, sequencer or follower; nrx l2 --help
+  deploy-rollup --chain-id ID   deploy another native rollup on a running L1; nrx deploy-rollup --help
+  claim-withdrawal --tx HASH    pay an L2 withdrawal on L1 once settled, with its storage proof
   l2-block [--out FILE]     write a valid L2 block as EXECUTE input (hex), to try EXECUTE on the devnet
-  demo                      build a block of ETH and ERC-20 transfers, witness it, verify it statelessly
+  demo [--slot-ms MS]       the native rollup end to end on its own devnet, through JSON-RPC (npm run demo):
+                            deposit, L2 use, withdrawal, forced inclusion, governance, an invalid block
+  demo stateless            build a block of ETH and ERC-20 transfers, witness it, verify it statelessly
   verify FILE [--l2]        verify a schema-prefixed StatelessInput (binary file, or 0x-hex text)
   conformance [DIR...]      run EEST blockchain tests through the stateless path
                             (default: ../shared/fixtures prague, osaka and zkevm folders)
       --filter TEXT         only fixture files whose path contains TEXT
   bench stateless           stateless verification benchmark against stateful ethereumjs
   bench l1 [--quick]        L1 blocks filling EXECUTE_CUMULATIVE_GAS_LIMIT: produce/verify time vs stock ethereumjs
+  bench e2e [--quick]       L2 tx/s settled on L1 and settlement latency through the whole devnet, vs stock ethereumjs
   fuzz [--iterations N] [--seed S]   mutation fuzzing of the stateless verifier
   help                      this text`;
 
@@ -79,14 +86,50 @@ export async function main(argv: string[]): Promise<number> {
       }
       return runL1(args);
     }
+    case "devnet": {
+      const { runDevnet, DEVNET_USAGE } = await import("./devnet.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(DEVNET_USAGE);
+        return 0;
+      }
+      return runDevnet(args);
+    }
+    case "l2": {
+      const { runL2, L2_USAGE } = await import("./l2.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(L2_USAGE);
+        return 0;
+      }
+      return runL2(args);
+    }
+    case "deploy-rollup": {
+      const { runDeployRollup, DEPLOY_ROLLUP_USAGE } = await import("./deploy-rollup.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(DEPLOY_ROLLUP_USAGE);
+        return 0;
+      }
+      return runDeployRollup(args);
+    }
+    case "claim-withdrawal": {
+      const { runClaimWithdrawal, CLAIM_WITHDRAWAL_USAGE } = await import("./claim-withdrawal.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(CLAIM_WITHDRAWAL_USAGE);
+        return 0;
+      }
+      return runClaimWithdrawal(args);
+    }
     case "l2-block": {
       const { runL2Block } = await import("./l2-block.ts");
       return runL2Block(args);
     }
     case "demo": {
-      const { runDemo } = await import("./demo.ts");
-      await runDemo(args);
-      return 0;
+      if (args[0] === "stateless") {
+        const { runDemo } = await import("./demo.ts");
+        await runDemo(args.slice(1));
+        return 0;
+      }
+      const { runRollupDemoCommand } = await import("./rollup-demo.ts");
+      return runRollupDemoCommand(args);
     }
     case "verify":
       return verifyCommand(args);
@@ -100,8 +143,13 @@ export async function main(argv: string[]): Promise<number> {
         await runL1Bench(args.slice(1));
         return 0;
       }
+      if (args[0] === "e2e") {
+        const { runE2EBench } = await import("../bench/e2e.ts");
+        await runE2EBench(args.slice(1));
+        return 0;
+      }
       if (args[0] !== "stateless") {
-        console.error("usage: nrx bench stateless|l1 [--json FILE]");
+        console.error("usage: nrx bench stateless|l1|e2e [--json FILE]");
         return 2;
       }
       const { runStatelessBench } = await import("../bench/stateless.ts");

@@ -33,7 +33,7 @@ import { commonFor } from "../stateless/chain.ts";
 import { type GeneratedWitness, generateStatelessInput } from "../stateless/generate.ts";
 import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { type BlockRules, createBlockVM, runBlockChecked } from "../stateless/vm.ts";
+import { addTransaction, type BlockRules, createBlockVM, runBlockChecked } from "../stateless/vm.ts";
 import { RecordingDB } from "../stateless/witness-db.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { L1Config } from "./config.ts";
@@ -531,7 +531,7 @@ export class L1Node {
     for (const tx of first) {
       await vm.stateManager.checkpoint();
       try {
-        included.push({ tx, result: await builder.addTransaction(tx) });
+        included.push({ tx, result: await addTransaction(builder, tx) });
         await vm.stateManager.commit();
         firstIncluded++;
       } catch (err) {
@@ -550,7 +550,7 @@ export class L1Node {
       await vm.stateManager.checkpoint();
       let result: RunTxResult;
       try {
-        result = await builder.addTransaction(tx, { allowNoBlobs: true });
+        result = await addTransaction(builder, tx, { allowNoBlobs: true });
       } catch (err) {
         await vm.stateManager.revert();
         if (mark !== undefined) environment?.restore(mark);

@@ -34,7 +34,7 @@ import { commonFor } from "../stateless/chain.ts";
 import { encodeExecutionRequests, generateStatelessInput } from "../stateless/generate.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { createBlockVM } from "../stateless/vm.ts";
+import { addTransaction, createBlockVM } from "../stateless/vm.ts";
 
 /** Chain id of the synthetic devnet these workloads run on. */
 export const DEVNET_CHAIN_ID = 1337n;
@@ -388,7 +388,7 @@ export async function buildBlockOn(
   // Keep only the receipts: a contract call's `RunTxResult` holds its EVM run state, which
   // references the builder's block of all earlier transactions (quadratic memory over a block).
   const receipts: TxReceipt[] = [];
-  for (const tx of transactions) receipts.push((await builder.addTransaction(tx)).receipt);
+  for (const tx of transactions) receipts.push((await addTransaction(builder, tx)).receipt);
   const { block, requests } = await builder.build();
   return {
     block,

@@ -78,6 +78,11 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const httpServer = createServer((req, res) => {
     serveHttp(req, res, options.methods, maxRequestBytes, payloadOptions, log);
   });
+  // Idle keep-alive connections are closed by the client first (undici after 4 s): when a block
+  // keeps the event loop busy past Node's 5 s default, the server would close a connection a
+  // client is just reusing, and the client would see ECONNRESET.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   // Malformed HTTP: answer 400 where the socket still takes it, never throw.
   httpServer.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code !== "ECONNRESET" && socket.writable) {

@@ -4,7 +4,7 @@
  * endpoints, the contract addresses and the dev keys. State lives in `.nrx/` (or `--memory`); a
  * restart resumes the L1 and both L2 nodes, and redeploys only when the L1 has no rollup.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther } from "viem";
@@ -107,6 +107,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       else log?.(`rollup ${chainId}: resuming the deployment in ${deploymentFile}`);
     }
     if (deployment === undefined) {
+      // The L2 chains kept from a deployment this L1 does not have belong to no rollup now.
+      const stale = dir(`l2-${chainId}`);
+      if (stale !== undefined && existsSync(stale)) {
+        log?.(`rollup ${chainId}: the L1 has no rollup of ${stale}; removing it and deploying anew`);
+        rmSync(stale, { recursive: true, force: true });
+      }
       deployment = await deployRollup(client, {
         chainId,
         ...(options.forcedInclusionDelay !== undefined

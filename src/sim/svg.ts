@@ -26,7 +26,7 @@ export class ChartError extends Error {
   override name = "ChartError";
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
@@ -69,7 +69,7 @@ export function lineChart(chart: LineChart): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15">${escape(chart.title)}</text>`,
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(chart.title)}</text>`,
   ];
   for (const t of ticks(x0, x1)) {
     const x = sx(t).toFixed(1);
@@ -87,14 +87,14 @@ export function lineChart(chart: LineChart): string {
   }
   parts.push(
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
-    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${escape(chart.xLabel)}</text>`,
-    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`,
+    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">${escapeXml(chart.xLabel)}</text>`,
+    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(chart.yLabel)}</text>`,
   );
   for (const marker of chart.markers ?? []) {
     const x = sx(marker.x).toFixed(1);
     parts.push(
       `<line x1="${x}" y1="${MARGIN.top}" x2="${x}" y2="${MARGIN.top + plotH}" stroke="#888" stroke-dasharray="4 3"/>`,
-      `<text x="${x}" y="${MARGIN.top - 4}" text-anchor="middle" fill="#555">${escape(marker.label)}</text>`,
+      `<text x="${x}" y="${MARGIN.top - 4}" text-anchor="middle" fill="#555">${escapeXml(marker.label)}</text>`,
     );
   }
   chart.series.forEach((series, i) => {
@@ -104,7 +104,7 @@ export function lineChart(chart: LineChart): string {
     const ly = MARGIN.top + 14 + i * 16;
     parts.push(
       `<line x1="${MARGIN.left + plotW - 170}" y1="${ly}" x2="${MARGIN.left + plotW - 150}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
-      `<text x="${MARGIN.left + plotW - 145}" y="${ly}" dominant-baseline="middle">${escape(series.name)}</text>`,
+      `<text x="${MARGIN.left + plotW - 145}" y="${ly}" dominant-baseline="middle">${escapeXml(series.name)}</text>`,
     );
   });
   parts.push("</svg>");

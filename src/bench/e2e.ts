@@ -60,6 +60,7 @@ import { type ChainBlock, deriveDevAccounts, type L1Node } from "../l1/node.ts";
 import type { Posting } from "../l2/sequencer.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import { commonFor } from "../stateless/chain.ts";
+import { Rng } from "../stateless/prng.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
 
 type Workload = "eth" | "erc20";
@@ -216,18 +217,6 @@ const ABI = {
   rollup: loadArtifact("NativeRollup").abi as Abi,
   token: loadArtifact("TestToken").abi as Abi,
 };
-
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Sender = { key: Uint8Array; address: Address };
 
@@ -401,7 +390,8 @@ async function setUp(devnet: Devnet, workload: Workload, accounts: Sender[]): Pr
  */
 function signWorkload(l2: L1Node, workload: Workload, accounts: Sender[], count: number, token?: Address) {
   const signers: Signer[] = accounts.map((s) => ({ key: s.key, nonce: 0n }));
-  const random = prng(workload === "eth" ? 0xe7 : 0x20);
+  const rng = new Rng(workload === "eth" ? 0xe7 : 0x20);
+  const random = () => rng.float();
   const raws: Hex[] = [];
   const hashes: Hex[] = [];
   for (let k = 0; k < count; k++) {

@@ -18,6 +18,11 @@ export class Rng {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /** A number in `[0, 1)`. */
+  float(): number {
+    return this.uint32() / 2 ** 32;
+  }
+
   /** An integer in `[0, n)`; `n` must be positive. */
   int(n: number): number {
     return Math.floor((this.uint32() / 2 ** 32) * n);

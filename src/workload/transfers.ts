@@ -32,6 +32,7 @@ import type { GenesisAccount } from "../l1/config.ts";
 import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeExecutionRequests, generateStatelessInput } from "../stateless/generate.ts";
+import { Rng } from "../stateless/prng.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
 import { addTransaction, createBlockVM } from "../stateless/vm.ts";
@@ -261,24 +262,13 @@ export type Workload = {
   transactions: TypedTransaction[];
 };
 
-/** A small deterministic PRNG (mulberry32), so recipients look random but are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Recipient of transfer `i`: three in four go to another funded account, one in four to a fresh
  * address (a new account or a new token holder), as on a live chain.
  */
 function recipientPicker(genesis: Genesis, seed: number): (i: number, sender: number) => Address {
-  const random = prng(seed);
+  const rng = new Rng(seed);
+  const random = () => rng.float();
   const n = genesis.accounts.length;
   return (i, sender) => {
     if (random() < 0.25 || n < 2) return freshAddress(i);

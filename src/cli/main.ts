@@ -26,6 +26,7 @@ commands:
   bench l1 [--quick]        L1 blocks filling EXECUTE_CUMULATIVE_GAS_LIMIT: produce/verify time vs stock ethereumjs
   bench e2e [--quick]       L2 tx/s settled on L1 and settlement latency through the whole devnet, vs stock ethereumjs
   fuzz [--iterations N] [--seed S]   mutation fuzzing of the stateless verifier
+  sim --config FILE [--slots N] [--seed S] [--out DIR] [--sweep K=V,..]   prover-market simulator; nrx sim --help
   help                      this text`;
 
 function readInputFile(path: string): Uint8Array {
@@ -158,6 +159,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "fuzz":
       return fuzzCommand(args);
+    case "sim": {
+      const { runSim, SIM_USAGE } = await import("./sim.ts");
+      if (args.includes("--help") || args.includes("-h")) {
+        console.log(SIM_USAGE);
+        return 0;
+      }
+      return runSim(args);
+    }
     case undefined:
     case "help":
     case "--help":

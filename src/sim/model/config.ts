@@ -35,7 +35,8 @@ export interface ModelConfig {
   readonly published: PublishedFigures | null;
 }
 
-type Json = Record<string, unknown>;
+/** A decoded JSON object. */
+export type Json = Record<string, unknown>;
 
 /**
  * Parses a configuration object (already JSON-decoded).
@@ -174,26 +175,30 @@ function zkvmNamed(o: Json, key: string, path: string, zkvms: Record<string, Zkv
   return zkvm;
 }
 
-function object(value: unknown, path: string): Json {
+/** A JSON field reader that throws ModelConfigError naming the path (shared with src/sim/config.ts). */
+export function object(value: unknown, path: string): Json {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ModelConfigError(path, "must be an object");
   }
   return value as Json;
 }
 
-function array(value: unknown, path: string): unknown[] {
+/** A JSON field reader that throws ModelConfigError naming the path (shared with src/sim/config.ts). */
+export function array(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value)) throw new ModelConfigError(path, "must be an array");
   return value;
 }
 
-function string(o: Json, key: string, path: string): string {
+/** A JSON field reader that throws ModelConfigError naming the path (shared with src/sim/config.ts). */
+export function string(o: Json, key: string, path: string): string {
   const v = o[key];
   if (typeof v !== "string" || v === "")
     throw new ModelConfigError(`${path}.${key}`, "must be a non-empty string");
   return v;
 }
 
-function number(o: Json, key: string, path: string, min: number, max: number): number {
+/** A JSON field reader that throws ModelConfigError naming the path (shared with src/sim/config.ts). */
+export function number(o: Json, key: string, path: string, min: number, max: number): number {
   const v = o[key];
   if (typeof v !== "number" || !Number.isFinite(v))
     throw new ModelConfigError(`${path}.${key}`, "must be a number");

@@ -33,6 +33,11 @@ export interface SimMarketConfig {
   readonly collateral: Wei;
   /** A fixed max price per request; null: derived from the fees. */
   readonly maxPrice: Wei | null;
+  /**
+   * The share of the missed-slot penalty the proposer adds to each request's max price (split over
+   * the `required` proofs): what it pays to avoid a penalty, so faster, costlier provers may bid.
+   */
+  readonly penaltyHedge: number;
   /** Dutch ramps start at this share of the max price. */
   readonly dutchStartShare: number;
   readonly slashBurnBasisPoints: bigint;
@@ -44,11 +49,15 @@ export interface SimMarketConfig {
   readonly required: number;
 }
 
-/** What a block pays for each proof: `baseUsd + usdPerMgas × gas/1e6`, converted at `ethUsd`. */
+/**
+ * What a block pays for each proof: `baseUsd + usdPerMgas × gas/1e6`, converted at `ethUsd`;
+ * from slot `collapse.atSlot` on, `collapse.factor` times that (transaction fees collapsing).
+ */
 export interface FeesConfig {
   readonly ethUsd: number;
   readonly baseUsd: number;
   readonly usdPerMgas: number;
+  readonly collapse: { readonly atSlot: number; readonly factor: number } | null;
 }
 
 /** One prover cluster of the simulation (a config prover expanded by its `count`). */
@@ -74,7 +83,7 @@ export interface SimConfig {
 }
 
 const DEFAULT_SLOTS = 10_000;
-const DEFAULT_FEES: FeesConfig = { ethUsd: 3000, baseUsd: 0.5, usdPerMgas: 0.02 };
+const DEFAULT_FEES: FeesConfig = { ethUsd: 3000, baseUsd: 0.5, usdPerMgas: 0.02, collapse: null };
 
 /**
  * Parses a simulator configuration object (already JSON-decoded).
@@ -145,6 +154,9 @@ function parseProvers(root: Json, model: ModelConfig): SimProver[] {
     const count = Math.floor(optionalNumber(o, "count", path, 1, 0, 1e5));
     const stake = ethToWei(optionalNumber(o, "stake", path, 10, 0, 1e9));
     const margin = optionalNumber(o, "margin", path, 0.2, 0, 1e6);
+    // Provers of one group differ in what they ask: margins spread evenly over
+    // [margin − spread, margin + spread], so more bidders find a lower clearing price.
+    const spread = optionalNumber(o, "marginSpread", path, 0, 0, margin);
     const altruistic = optionalBoolean(o, "altruistic", path, false);
     const model1 = model.provers[i];
     for (let c = 0; c < count; c++) {
@@ -152,7 +164,7 @@ function parseProvers(root: Json, model: ModelConfig): SimProver[] {
         id: count > 1 ? `${model1.name}#${c}` : model1.name,
         model: model1,
         stake,
-        margin,
+        margin: count > 1 ? margin - spread + (2 * spread * c) / (count - 1) : margin,
         altruistic,
       });
     }
@@ -197,6 +209,7 @@ function parseMarket(
     expirySeconds,
     collateral: ethToWei(optionalNumber(o, "collateral", path, 0.001, 0, 1e9)),
     maxPrice: o.maxPrice === undefined ? null : ethToWei(number(o, "maxPrice", path, 0, 1e9)),
+    penaltyHedge: optionalNumber(o, "penaltyHedge", path, 0, 0, 1),
     dutchStartShare: optionalNumber(o, "dutchStartShare", path, 0, 0, 1),
     slashBurnBasisPoints: BigInt(Math.round(optionalNumber(o, "slashBurnBasisPoints", path, 5000, 0, 10000))),
     missedSlotPenalty: ethToWei(optionalNumber(o, "missedSlotPenalty", path, 1, 0, 1e9)),
@@ -226,6 +239,15 @@ function parseFees(value: unknown, path: string): FeesConfig {
     ethUsd: optionalNumber(o, "ethUsd", path, DEFAULT_FEES.ethUsd, 1e-6, 1e9),
     baseUsd: optionalNumber(o, "baseUsd", path, DEFAULT_FEES.baseUsd, 0, 1e9),
     usdPerMgas: optionalNumber(o, "usdPerMgas", path, DEFAULT_FEES.usdPerMgas, 0, 1e9),
+    collapse: o.collapse === undefined ? null : parseCollapse(o.collapse, `${path}.collapse`),
+  };
+}
+
+function parseCollapse(value: unknown, path: string): { atSlot: number; factor: number } {
+  const o = object(value, path);
+  return {
+    atSlot: Math.floor(number(o, "atSlot", path, 0, 1e9)),
+    factor: number(o, "factor", path, 0, 1),
   };
 }
 

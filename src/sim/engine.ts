@@ -242,7 +242,7 @@ class Simulation {
       { block: slot, slot, proposer: PROPOSER, proofTypes: m.proofTypes, required: m.required },
       now,
     );
-    const maxPrice = this.maxPrice(block);
+    const maxPrice = this.maxPrice(block, slot);
     for (const proofType of m.proofTypes) {
       const id = `${slot}/${proofType}`;
       // The proposer pays as it goes; a penalty debt (the market lets it go negative) is paid first.
@@ -284,12 +284,18 @@ class Simulation {
     }
   }
 
-  /** The max price of each request: fixed, or the fees' USD budget for the block's gas in wei. */
-  private maxPrice(block: Block): Wei {
+  /**
+   * The max price of each request: fixed, or the fees' USD budget for the block's gas (after a
+   * collapse, its share), plus the proposer's hedge against the missed-slot penalty.
+   */
+  private maxPrice(block: Block, slot: number): Wei {
     const m = this.config.market;
-    if (m.maxPrice !== null) return m.maxPrice;
+    const hedge =
+      (m.missedSlotPenalty * BigInt(Math.round(m.penaltyHedge * 1e6))) / 1_000_000n / BigInt(m.required);
+    if (m.maxPrice !== null) return m.maxPrice + hedge;
     const f = this.config.fees;
-    return usdToWei(f.baseUsd + (f.usdPerMgas * block.gas) / 1e6, f.ethUsd);
+    const collapsed = f.collapse !== null && slot >= f.collapse.atSlot ? f.collapse.factor : 1;
+    return usdToWei((f.baseUsd + (f.usdPerMgas * block.gas) / 1e6) * collapsed, f.ethUsd) + hedge;
   }
 
   /** Bids (or plans a Dutch lock) if the prover expects to meet the deadline above its cost. */
@@ -379,7 +385,7 @@ class Simulation {
     while (!info) {
       job = p.queue.shift();
       while (job?.cancelled) job = p.queue.shift();
-      job ??= this.takeFromPool(p);
+      job ??= this.takeFromPool(p, now);
       if (!job) return;
       info = this.blocks.get(job.block);
     }
@@ -396,14 +402,21 @@ class Simulation {
     });
   }
 
-  private takeFromPool(p: ProverState): Job | undefined {
+  private takeFromPool(p: ProverState, now: number): Job | undefined {
     const type = p.spec.model.zkvm.name;
     for (let i = 0; i < this.pool.length; i++) {
       const item = this.pool[i];
       if (item.taken || item.proofType !== type || item.exclude === p.spec.id) continue;
-      if (!this.blocks.has(item.block)) continue;
-      // Altruists act only on the market's altruistic-start; the pool is paid work.
+      const info = this.blocks.get(item.block);
+      if (!info) continue;
+      // Altruists act only on the market's altruistic-start; the pool is paid work, taken only
+      // when it pays for the GPU time.
       if (p.spec.altruistic || item.request === null) continue;
+      const cost = usdToWei(
+        provingCostUsd(p.spec.model, nominalProvingSeconds(p.spec.model, info.block)),
+        this.config.fees.ethUsd,
+      );
+      if (this.payFor(item.request, now) < cost) continue;
       item.taken = true;
       this.pool.splice(i, 1);
       return {
@@ -418,6 +431,15 @@ class Simulation {
       };
     }
     return undefined;
+  }
+
+  /** What delivering `request` now pays: the bounty of a slashed one, else its price or escrow. */
+  private payFor(request: string, now: number): Wei {
+    const r = this.market.requestOf(request);
+    if (r === undefined) return 0n;
+    if (r.state === "slashed") return r.bounty;
+    if (r.state === "offered") return this.market.dutchPrice(request, now);
+    return r.escrow;
   }
 
   /** Stops a job: the GPU time so far is paid for, and the prover moves on. */

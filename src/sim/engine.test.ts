@@ -70,3 +70,21 @@ describe("simulator", () => {
     assert.ok(report(attacked, 2000).report.missedSlots > report(SP1, 2000).report.missedSlots);
   });
 });
+
+describe("simulator: outages", () => {
+  it("a prover that goes down loses the work in hand; its blocks wait for others or miss the slot", () => {
+    const flaky: SimConfig = {
+      ...SP1,
+      provers: SP1.provers.map((p) => ({
+        ...p,
+        model: { ...p.model, meanHoursBetweenOutages: 1, meanOutageHours: 0.1 },
+      })),
+    };
+    const steady = report(SP1, 3000).report;
+    const down = report(flaky, 3000).report;
+    // About 9% of the 10 hours down: every block of an outage misses at least its slot.
+    assert.ok(down.missedSlots > steady.missedSlots + 100, `${down.missedSlots} vs ${steady.missedSlots}`);
+    assert.ok(down.unprovenAfter20min > steady.unprovenAfter20min);
+    assert.equal(down.conserved, true);
+  });
+});

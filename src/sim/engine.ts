@@ -22,7 +22,7 @@ import { Rng } from "../stateless/prng.ts";
 import type { SimConfig, SimProver } from "./config.ts";
 import { EventQueue } from "./events.ts";
 import { type Block, sampleBlock } from "./model/blocks.ts";
-import { nominalProvingSeconds, provingCostUsd, provingTime } from "./model/provers.ts";
+import { nominalProvingSeconds, provingCostUsd, provingTime, sampleOutage } from "./model/provers.ts";
 
 /** What one prover did over the run. */
 export interface ProverOutcome {
@@ -92,6 +92,8 @@ type ProverState = {
   current: Job | null;
   queue: Job[];
   out: ProverOutcome;
+  /** Down (an outage) until this time; up when it is past. */
+  downUntil: number;
 };
 
 type BlockInfo = { time: number; block: Block; delivered: Set<string> };
@@ -108,7 +110,9 @@ type SimEvent =
   | { kind: "slot"; slot: number }
   | { kind: "tick" }
   | { kind: "done"; prover: ProverState; job: Job; seconds: number; failed: boolean }
-  | { kind: "lock"; prover: ProverState; job: Job };
+  | { kind: "lock"; prover: ProverState; job: Job }
+  | { kind: "down"; prover: ProverState; until: number }
+  | { kind: "up"; prover: ProverState };
 
 const PROPOSER = "proposer";
 /** The standard normal's 90th percentile. */
@@ -129,6 +133,7 @@ export function runSimulation(config: SimConfig, options: RunOptions = {}): SimO
 class Simulation {
   private readonly market: ProofMarket;
   private readonly rng: Rng;
+  private readonly outageRng: Rng;
   private readonly agenda = new EventQueue<SimEvent>();
   private readonly provers: ProverState[];
   private readonly byId = new Map<string, ProverState>();
@@ -159,6 +164,8 @@ class Simulation {
       slotsBeforeNoop: m.slotsBeforeNoop,
     });
     this.rng = new Rng(options.seed ?? config.model.seed);
+    // Outages draw from their own stream, so adding them leaves every block and proof as it was.
+    this.outageRng = new Rng(((options.seed ?? config.model.seed) ^ 0x07a6e5) >>> 0);
     this.slots = options.slots ?? config.slots;
     this.latencies = new Float64Array(this.slots).fill(Number.NaN);
     this.provers = config.provers.map((spec) => ({
@@ -166,6 +173,7 @@ class Simulation {
       p90Factor: Math.exp(Z90 * spec.model.latencySigma),
       current: null,
       queue: [],
+      downUntil: 0,
       out: {
         id: spec.id,
         altruistic: spec.altruistic,
@@ -188,6 +196,7 @@ class Simulation {
   run(): SimOutcome {
     for (let s = 0; s < this.slots; s++)
       this.agenda.schedule(s * this.config.slotSeconds, { kind: "slot", slot: s });
+    for (const p of this.provers) this.scheduleOutage(p, 0);
     for (let e = this.agenda.next(); e; e = this.agenda.next()) this.handle(e.at, e.event);
     // Settle what is left: every block is proven, given up, or its requests expired by then.
     const end = this.slots * this.config.slotSeconds + this.config.market.expirySeconds;
@@ -227,6 +236,14 @@ class Simulation {
         break;
       case "lock":
         this.tryLock(e.prover, e.job, now);
+        break;
+      case "down":
+        this.goDown(e.prover, e.until, now);
+        break;
+      case "up":
+        e.prover.downUntil = 0;
+        if (e.prover.current === null) this.startNext(e.prover, now);
+        this.scheduleOutage(e.prover, now);
         break;
     }
     this.react(this.market.takeEvents(), now);
@@ -308,6 +325,7 @@ class Simulation {
     now: number,
   ): void {
     const m = this.config.market;
+    if (now < p.downUntil) return;
     const nominal = nominalProvingSeconds(p.spec.model, block);
     const expected = nominal * p.p90Factor;
     const cost = usdToWei(provingCostUsd(p.spec.model, nominal), this.config.fees.ethUsd);
@@ -376,9 +394,28 @@ class Simulation {
     if (!p.current) this.startNext(p, now);
   }
 
+  /** The prover's next outage after `from` (exponential up and down times), within the run. */
+  private scheduleOutage(p: ProverState, from: number): void {
+    const { upHours, downHours } = sampleOutage(p.spec.model, this.outageRng);
+    const start = from + upHours * 3600;
+    if (start < this.slots * this.config.slotSeconds) {
+      this.agenda.schedule(start, { kind: "down", prover: p, until: start + downHours * 3600 });
+    }
+  }
+
+  /** An outage: the work in hand is lost (its GPU time paid), nothing new until it is over. */
+  private goDown(p: ProverState, until: number, now: number): void {
+    p.downUntil = until;
+    for (const job of p.queue) job.cancelled = true;
+    p.queue = [];
+    if (p.current !== null) this.cancel(p, p.current, now);
+    this.agenda.schedule(until, { kind: "up", prover: p });
+  }
+
   /** Starts the prover's next queued job, or takes one from the pool when it has none. */
   private startNext(p: ProverState, now: number): void {
     p.current = null;
+    if (now < p.downUntil) return;
     let job: Job | undefined;
     let info: BlockInfo | undefined;
     // Skip jobs stopped while queued and blocks given up meanwhile.

@@ -4,6 +4,7 @@
  * `ProofMarket.advanceTo(now)` pops every timer due by `now`, in a fixed order, so the same calls
  * give the same run.
  */
+import { Heap } from "./heap.ts";
 
 /**
  * What a timer does when it fires. The numeric value orders timers due at the same instant: an
@@ -32,46 +33,20 @@ function before<T>(a: Timer<T>, b: Timer<T>): boolean {
  * q.popDue(12)?.target; // "r2": at equal times a deadline fires before an expiry
  */
 export class TimerQueue<T> {
-  private readonly heap: Timer<T>[] = [];
+  private readonly heap = new Heap<Timer<T>>(before);
   private seq = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   add(at: number, kind: TimerKind, target: T): void {
-    const heap = this.heap;
-    const timer: Timer<T> = { at, kind, seq: this.seq++, target };
-    let i = heap.length;
-    heap.push(timer);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(timer, heap[parent])) break;
-      heap[i] = heap[parent];
-      i = parent;
-    }
-    heap[i] = timer;
+    this.heap.push({ at, kind, seq: this.seq++, target });
   }
 
   /** The earliest timer due at or before `now`, removed from the queue; undefined if none is due. */
   popDue(now: number): Timer<T> | undefined {
-    const heap = this.heap;
-    if (heap.length === 0 || heap[0].at > now) return undefined;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && before(heap[right], heap[left]) ? right : left;
-        if (!before(heap[child], last)) break;
-        heap[i] = heap[child];
-        i = child;
-      }
-      heap[i] = last;
-    }
-    return top;
+    const top = this.heap.peek();
+    return top === undefined || top.at > now ? undefined : this.heap.pop();
   }
 }

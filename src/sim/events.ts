@@ -2,6 +2,7 @@
  * The simulator's agenda: a binary min-heap of timed events. Events at one instant come out in
  * the order they were scheduled, so a run depends only on its seed and configuration.
  */
+import { Heap } from "../market/heap.ts";
 
 /** An agenda entry: `at` seconds, `seq` the scheduling order (the tie-break at equal times). */
 type Entry<T> = { at: number; seq: number; event: T };
@@ -27,50 +28,25 @@ export class PastEventError extends Error {
  * q.next(); // { at: 1, event: "a" }
  */
 export class EventQueue<T> {
-  private readonly heap: Entry<T>[] = [];
+  private readonly heap = new Heap<Entry<T>>(earlier);
   private seq = 0;
   private time = Number.NEGATIVE_INFINITY;
 
   /** Pending events. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** Adds `event` at time `at` (not before the last event taken). */
   schedule(at: number, event: T): void {
     if (!(at >= this.time)) throw new PastEventError(at, this.time);
-    const heap = this.heap;
-    const entry: Entry<T> = { at, seq: this.seq++, event };
-    let i = heap.length;
-    heap.push(entry);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(entry, heap[parent])) break;
-      heap[i] = heap[parent];
-      i = parent;
-    }
-    heap[i] = entry;
+    this.heap.push({ at, seq: this.seq++, event });
   }
 
   /** Removes and returns the earliest event, or undefined when none is left. */
   next(): { at: number; event: T } | undefined {
-    const heap = this.heap;
-    if (heap.length === 0) return undefined;
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && earlier(heap[right], heap[left]) ? right : left;
-        if (!earlier(heap[child], last)) break;
-        heap[i] = heap[child];
-        i = child;
-      }
-      heap[i] = last;
-    }
+    const top = this.heap.pop();
+    if (top === undefined) return undefined;
     this.time = top.at;
     return { at: top.at, event: top.event };
   }

@@ -424,16 +424,26 @@ export class L1Node {
 
   /** Starts producing one block per slot (`config.slotTimeMs`). */
   startSlots(): void {
+    // Slots keep to the wall clock: a block that takes long to build shortens the wait for the
+    // next one instead of pushing every later slot back. A slot whose start has passed while a
+    // block was being built is skipped, as a missed slot is on a real chain.
+    const slot = this.config.slotTimeMs;
+    let next = Date.now() + slot;
     const tick = () => {
       if (this.stopped) return;
-      this.timer = setTimeout(async () => {
-        try {
-          await this.produceBlock();
-        } catch (err) {
-          this.log(`block production failed: ${(err as Error).stack ?? err}`);
-        }
-        tick();
-      }, this.config.slotTimeMs);
+      this.timer = setTimeout(
+        async () => {
+          try {
+            await this.produceBlock();
+          } catch (err) {
+            this.log(`block production failed: ${(err as Error).stack ?? err}`);
+          }
+          const now = Date.now();
+          next += slot * Math.max(1, Math.ceil((now - next) / slot));
+          tick();
+        },
+        Math.max(0, next - Date.now()),
+      );
     };
     tick();
   }

@@ -140,13 +140,21 @@ export class Sequencer {
     await this.sync();
     await this.rebuildFrom(this.settled);
     this.relayed = await this.claimedPrefix();
+    // L2 slots keep to the wall clock like the L1's: a slow step shortens the next wait.
+    let next = Date.now() + this.blockTimeMs;
     const tick = () => {
       if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.running = this.step()
-          .catch((err) => this.log(`slot failed: ${(err as Error).stack ?? err}`))
-          .finally(tick);
-      }, this.blockTimeMs);
+      this.timer = setTimeout(
+        () => {
+          this.running = this.step()
+            .catch((err) => this.log(`slot failed: ${(err as Error).stack ?? err}`))
+            .finally(() => {
+              next += this.blockTimeMs * Math.max(1, Math.ceil((Date.now() - next) / this.blockTimeMs));
+              tick();
+            });
+        },
+        Math.max(0, next - Date.now()),
+      );
     };
     tick();
   }

@@ -10,27 +10,33 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Block } from "@ethereumjs/block";
-import { getMerkleStateProof } from "@ethereumjs/statemanager";
-import { bytesToHex, createAddressFromString, hexToBytes, MapDB } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
 import { type Abi, decodeErrorResult, encodeFunctionData, type Hex, parseAbi } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { StoredReceipt } from "../l1/receipts.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
 import { balanceOf, memoryNode, reverifyBlock } from "../l1/testing.ts";
-import { createStateManager } from "../stateless/state-manager.ts";
 import type { Genesis } from "../workload/transfers.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
 import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "./l2-chain.ts";
 import {
   type Deposit,
+  depositClaimArgs,
   depositLeaf,
   MessageTree,
   type Withdrawal,
   withdrawalHash,
-  withdrawalSlot,
 } from "./message-tree.ts";
-import { Deployed, deploy, deployBridgedRollup, gasCost, receiptOf } from "./testing.ts";
+import {
+  Deployed,
+  deploy,
+  deployBridgedRollup,
+  gasCost,
+  l2BridgeCall,
+  receiptOf,
+  withdrawalProof,
+} from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -44,7 +50,6 @@ const L1_RECIPIENT: Hex = "0xee00000000000000000000000000000000000001";
 /** The dev account that sends the composed transaction. */
 const SENDER = 2;
 const L2_BRIDGE = createAddressFromString(L2_BRIDGE_ADDRESS);
-const l2BridgeAbi = loadArtifact("L2Bridge").abi;
 const rollupErrors = loadArtifact("NativeRollup").abi.filter((item) => item.type === "error");
 /**
  * The bridge's errors plus the rollup's (`stateRootAt` reverts through `claimWithdrawal`): also
@@ -81,23 +86,14 @@ async function buildL2(genesis: Genesis, earlier: Deposit, deposit: Deposit): Pr
   const tree = new MessageTree();
   tree.append(depositLeaf(earlier));
   const anchor = bytesToHex(tree.append(depositLeaf(deposit)));
-  const call = (functionName: string, args: readonly unknown[]) =>
-    hexToBytes(encodeFunctionData({ abi: l2BridgeAbi, functionName, args }));
-  const claim = call("claim", [
-    deposit.index,
-    deposit.sender,
-    deposit.to,
-    deposit.value,
-    deposit.data,
-    tree.proof(Number(deposit.index)).map(bytesToHex),
-  ]);
+  const claim = l2BridgeCall("claim", depositClaimArgs(deposit, tree.proof(Number(deposit.index))));
   const b1 = await buildL2Block(
     genesis,
     [
       l2Transaction(genesis, alice, 0n, { to: L2_BRIDGE, data: claim }),
       l2Transaction(genesis, alice, 1n, {
         to: L2_BRIDGE,
-        data: call("withdraw", [L1_RECIPIENT]),
+        data: l2BridgeCall("withdraw", [L1_RECIPIENT]),
         value: WITHDRAWN,
       }),
     ],
@@ -150,13 +146,6 @@ async function world(): Promise<World> {
   assert.equal(bytesToHex(before.root()), await bridge.read("root"), "the TS tree mirrors the bridge's");
   assert.equal(await bridge.read("isKnownRoot", [l2.anchor]), false, "the anchor is not published yet");
   return { node, bridge, rollup: deployed.rollup, composer, l2 };
-}
-
-/** `eth_getProof(L2_BRIDGE, [withdrawalSlot(hash)])` on block `b1`'s post-state. */
-async function withdrawalProof(b1: L2Block, withdrawal: Withdrawal): Promise<[Hex[], Hex[]]> {
-  const sm = createStateManager(new MapDB<string, Uint8Array>(b1.nodes), b1.header.stateRoot, b1.common);
-  const proof = await getMerkleStateProof(sm, L2_BRIDGE, [withdrawalSlot(withdrawalHash(withdrawal))]);
-  return [proof.accountProof, proof.storageProof[0].proof];
 }
 
 /** The three calls: deposit, advance with L2 block 1, claim of `withdrawal` at block 1. */

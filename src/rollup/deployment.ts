@@ -4,12 +4,12 @@
  * it as JSON; `nrx l2 --rollup FILE` reads it, as a sequencer or a follower.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-
-type Json = unknown;
-
 import type { Hex } from "viem";
-import { type GenesisAccount, type L1Config, l1ConfigToJson, parseL1Config } from "../l1/config.ts";
+import { type L1Config, l1ConfigToJson, parseL1Config } from "../l1/config.ts";
 import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "./genesis.ts";
+
+/** Parsed JSON, before validation. */
+type Json = unknown;
 
 const ETHER = 10n ** 18n;
 
@@ -63,23 +63,15 @@ export type L2ChainOptions = {
  * genesisBacking(chain); // 10 × 100 ether: what the deployer escrows in the L1 bridge
  */
 export function l2ChainConfig(options: L2ChainOptions): L1Config {
-  const premint = options.premint ?? 10n ** 9n * ETHER;
-  return parseL1Config({
+  const config = parseL1Config({
     chainId: options.chainId.toString(),
     gasLimit: (options.gasLimit ?? 15_000_000n).toString(),
-    genesis: {
-      alloc: { [L2_BRIDGE_ADDRESS]: accountJson(l2BridgeGenesisAccount(premint)) },
-    },
     devAccounts: { count: 10, balance: (options.devBalance ?? 100n * ETHER).toString() },
   });
-}
-
-function accountJson(account: GenesisAccount): Json {
+  const premint = options.premint ?? 10n ** 9n * ETHER;
   return {
-    balance: account.balance.toString(),
-    nonce: (account.nonce ?? 0n).toString(),
-    ...(account.code !== undefined ? { code: account.code } : {}),
-    ...(account.storage !== undefined ? { storage: account.storage } : {}),
+    ...config,
+    genesis: { ...config.genesis, alloc: { [L2_BRIDGE_ADDRESS]: l2BridgeGenesisAccount(premint) } },
   };
 }
 

@@ -21,6 +21,7 @@ import { Account, type Address, bytesToHex, createAddressFromString } from "@eth
 import type { VM } from "@ethereumjs/vm";
 import { encodeAbiParameters, hexToBytes } from "viem";
 import { PROTOCOL_FORKS, SCHEMA_REVISION, type StatelessFork } from "../stateless/ssz.ts";
+import { ChainRuleError } from "../stateless/vm.ts";
 import { decodeBlobReference, isBlobReference, isExecuteQuery, resolveBlobReference } from "./blob-input.ts";
 import { type ExecuteParams, executeCallGas } from "./market.ts";
 import { decodeExecuteInput, EXECUTE_ADDRESS, encodeExecuteResult, verifyExecuteInput } from "./result.ts";
@@ -57,8 +58,11 @@ export type ExecuteCallRecord = {
  * in re-execution mode must hold every blob it executes over, so the block cannot be processed
  * here (this is not a property of the call: it does not halt).
  */
-export class BlobUnavailableError extends Error {
+export class BlobUnavailableError extends ChainRuleError {
   override name = "BlobUnavailableError";
+  constructor(message: string) {
+    super(message, "missing_blob");
+  }
 }
 
 export type ExecuteEnvironmentOptions = {

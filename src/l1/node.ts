@@ -33,7 +33,13 @@ import { commonFor } from "../stateless/chain.ts";
 import { type GeneratedWitness, generateStatelessInput } from "../stateless/generate.ts";
 import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { addTransaction, type BlockRules, createBlockVM, runBlockChecked } from "../stateless/vm.ts";
+import {
+  addTransaction,
+  type BlockRules,
+  createBlockVM,
+  ExecutionFaultError,
+  runBlockChecked,
+} from "../stateless/vm.ts";
 import { RecordingDB } from "../stateless/witness-db.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { L1Config } from "./config.ts";
@@ -567,10 +573,13 @@ export class L1Node {
         ready.skipSender(entry.sender);
         const message = (err as Error).message;
         // A transaction that no longer fits this block's gas stays for a later block; one
-        // that cannot execute at all (nonce, balance) is dropped.
+        // that cannot execute at all (nonce, balance), or that this node fails to execute
+        // (an exception out of the EVM, after which the state is as it was), is dropped.
         if (/remaining gas|blob gas limit/.test(message)) continue;
         this.mempool.remove(entry.hash);
-        this.log(`dropped ${entry.hash}: ${message}`);
+        this.log(
+          `dropped ${entry.hash}: ${err instanceof ExecutionFaultError ? `execution failed in this node: ${message}` : message}`,
+        );
         continue;
       }
       if (environment?.deferred && mark !== undefined) {

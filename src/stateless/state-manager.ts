@@ -10,6 +10,11 @@ import { type Account, type Address, bytesToUnprefixedHex, type DB, ValueEncodin
 type ModifyTrie = (storageTrie: MerklePatriciaTrie, done: () => void) => unknown;
 
 export class FailClosedStateManager extends MerkleStateManager {
+  /** How many checkpoints are open: 0 when every change is committed or reverted. */
+  get checkpointDepth(): number {
+    return this._checkpointCount;
+  }
+
   /**
    * ethereumjs runs this through `new Promise(async ...)`: an error thrown by the trie (a node
    * missing from the witness, during an SSTORE) escapes as an unhandled rejection and the

@@ -31,6 +31,7 @@ import {
   type BlockRules,
   ChainRuleError,
   createBlockVM,
+  ExecutionFaultError,
   runBlockChecked,
   SystemContractError,
 } from "./vm.ts";
@@ -191,17 +192,27 @@ function reasonOfExecutionError(message: string): InvalidReason {
   return "invalid_block";
 }
 
+/** The reason a typed error stands for; undefined for an error of no known kind. */
+function reasonOf(err: unknown): InvalidReason | undefined {
+  if (err instanceof InvalidInputError) return err.reason;
+  if (err instanceof InvalidPayloadError) return err.reason;
+  if (err instanceof InvalidWitnessHeadersError) return err.reason;
+  if (err instanceof MissingWitnessNodeError) return "missing_witness_node";
+  if (err instanceof MissingWitnessCodeError) return "missing_witness_code";
+  if (err instanceof MissingWitnessHeaderError) return "missing_witness_header";
+  if (err instanceof InvalidHeaderError) return "invalid_header";
+  if (err instanceof SystemContractError) return "invalid_system_call";
+  if (err instanceof ChainRuleError) return err.reason;
+  return undefined;
+}
+
 function classify(err: unknown): { reason: InvalidReason; message: string } {
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof InvalidInputError) return { reason: err.reason, message };
-  if (err instanceof InvalidPayloadError) return { reason: err.reason, message };
-  if (err instanceof InvalidWitnessHeadersError) return { reason: err.reason, message };
-  if (err instanceof MissingWitnessNodeError) return { reason: "missing_witness_node", message };
-  if (err instanceof MissingWitnessCodeError) return { reason: "missing_witness_code", message };
-  if (err instanceof MissingWitnessHeaderError) return { reason: "missing_witness_header", message };
-  if (err instanceof InvalidHeaderError) return { reason: "invalid_header", message };
-  if (err instanceof SystemContractError) return { reason: "invalid_system_call", message };
-  if (err instanceof ChainRuleError) return { reason: err.reason, message };
+  // An exception out of the EVM is a witness that fails closed, a chain rule, or a fault of
+  // this implementation, never a property of the block that ethereumjs' messages could name.
+  if (err instanceof ExecutionFaultError) return { reason: reasonOf(err.cause) ?? "internal_error", message };
+  const known = reasonOf(err);
+  if (known !== undefined) return { reason: known, message };
   if (err instanceof RangeError || err instanceof TypeError) return { reason: "internal_error", message };
   return { reason: reasonOfExecutionError(message), message };
 }

@@ -3,9 +3,10 @@
  * read exactly the same state.
  */
 import type { Block, BlockHeader } from "@ethereumjs/block";
-import type { Common, StateManagerInterface } from "@ethereumjs/common";
+import type { Common } from "@ethereumjs/common";
 import {
   type CustomPrecompile,
+  type EVM,
   type EVMMockBlockchainInterface,
   type EVMOpts,
   type EVMResult,
@@ -24,8 +25,18 @@ import {
   runBlock,
   type VM,
 } from "@ethereumjs/vm";
+import type { FailClosedStateManager } from "./state-manager.ts";
 
 const EXTCODEHASH = 0x3f;
+const ADDRESS_MASK = (1n << 160n) - 1n;
+
+/**
+ * The address a stack word names (execution-specs `to_address_masked`): its low 160 bits, as
+ * the Yellow Paper takes the operand mod 2^160. The upper 96 bits are ignored, never an error.
+ */
+export function toAddressMasked(word: bigint): Address {
+  return createAddressFromBigInt(word & ADDRESS_MASK);
+}
 
 type CustomOpcode = NonNullable<EVMOpts["customOpcodes"]>[number];
 
@@ -44,7 +55,7 @@ function extcodehashWithoutCodeRead(common: Common): CustomOpcode {
     gasFunction,
     // biome-ignore lint/suspicious/noExplicitAny: ethereumjs' RunState type is internal
     logicFunction: async (runState: any) => {
-      const address = createAddressFromBigInt(runState.stack.pop());
+      const address = toAddressMasked(runState.stack.pop());
       if (common.isActivatedEIP(7928)) {
         runState.interpreter._evm.blockLevelAccessList?.addAddress(address.toString());
       }
@@ -148,7 +159,7 @@ export async function runBlockChecked(vm: VM, opts: RunBlockOpts): Promise<RunBl
 
 export async function createBlockVM(
   common: Common,
-  stateManager: StateManagerInterface,
+  stateManager: FailClosedStateManager,
   blockchain: EVMMockBlockchainInterface,
   precompiles: CustomPrecompile[] = [],
 ): Promise<VM> {
@@ -167,28 +178,79 @@ export async function createBlockVM(
     if (!listening.has(listener))
       common.events.off("hardforkChanged", listener as (...args: unknown[]) => void);
   }
+  nameExecutionFaults(vm);
   return vm;
 }
 
 /**
- * `builder.addTransaction(tx)` in linear time. ethereumjs' `BlockBuilder` creates a `Block` of
- * every transaction so far for each one it adds, only to hand its header to `runTx`: quadratic in
- * the block's transactions (a block of 700 transfers took over 20 s to build). Here it sees none
- * while the transaction runs. Not under EIP-7928, whose access-list index counts them.
+ * An exception escaped the EVM while it ran a message: thrown by an opcode, a precompile or a
+ * state read, where an exceptional halt would have been a result. It says nothing about the
+ * transaction, only that this node could not execute it; `cause` is what was thrown (a node
+ * missing from a witness, for one).
+ */
+export class ExecutionFaultError extends Error {
+  override name = "ExecutionFaultError";
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Every exception out of `vm`'s EVM becomes an `ExecutionFaultError`, so callers can tell it from a rule. */
+function nameExecutionFaults(vm: VM): void {
+  const evm = vm.evm;
+  const runCall = evm.runCall.bind(evm);
+  evm.runCall = async (opts) => {
+    try {
+      return await runCall(opts);
+    } catch (err) {
+      throw err instanceof ExecutionFaultError ? err : new ExecutionFaultError(err);
+    }
+  };
+}
+
+/**
+ * `builder.addTransaction(tx)`, in linear time, and all or nothing: when it throws, the state is
+ * exactly what it was before `tx`, so the caller can leave `tx` out and go on with the block.
+ *
+ * ethereumjs closes a message's state checkpoint only when the message returns. An exception
+ * thrown out of the EVM (an `ExecutionFaultError`) leaves the checkpoints of every frame it
+ * crossed open, and the transaction's own revert then undoes one of those instead of its own:
+ * the block's state would never be written (a node lost its head state that way). Here the
+ * checkpoints the transaction opened are reverted, down to where it started, and the transient
+ * storage it wrote (cleared only when a message returns) is dropped.
+ *
+ * Linear time: ethereumjs' `BlockBuilder` creates a `Block` of every transaction so far for
+ * each one it adds, only to hand its header to `runTx`, which is quadratic in the block's
+ * transactions (a block of 700 transfers took over 20 s to build). Here it sees none while the
+ * transaction runs. Not under EIP-7928, whose access-list index counts them.
  */
 export async function addTransaction(
   builder: BlockBuilder,
   tx: TypedTransaction,
   options: { allowNoBlobs?: boolean } = {},
 ): Promise<RunTxResult> {
-  const internals = builder as unknown as { transactions: TypedTransaction[]; vm: VM };
-  if (internals.vm.common.isActivatedEIP(7928)) return builder.addTransaction(tx, options);
-  const included = internals.transactions;
-  internals.transactions = [];
+  const internals = builder as unknown as {
+    transactions: TypedTransaction[];
+    vm: VM;
+    checkpointed: boolean;
+  };
+  const { vm } = internals;
+  const stateManager = vm.stateManager as FailClosedStateManager;
+  // The builder opens one checkpoint for the whole block with its first transaction: it stays.
+  const depth = stateManager.checkpointDepth + (internals.checkpointed ? 0 : 1);
   try {
-    return await builder.addTransaction(tx, options);
-  } finally {
-    included.push(...internals.transactions);
-    internals.transactions = included;
+    if (vm.common.isActivatedEIP(7928)) return await builder.addTransaction(tx, options);
+    const included = internals.transactions;
+    internals.transactions = [];
+    try {
+      return await builder.addTransaction(tx, options);
+    } finally {
+      included.push(...internals.transactions);
+      internals.transactions = included;
+    }
+  } catch (err) {
+    while (stateManager.checkpointDepth > depth) await stateManager.revert();
+    (vm.evm as EVM).transientStorage.clear();
+    throw err;
   }
 }

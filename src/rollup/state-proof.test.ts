@@ -3,7 +3,8 @@
  * in-memory node: accounts and storage slots of states built on another node, proven with the
  * `eth_getProof` proofs ethereumjs makes, present and absent; tampered and malformed proofs revert
  * with the library's errors; tries built directly (raw keys with long common prefixes) cover the
- * embedded nodes that hashed keys practically never produce.
+ * embedded nodes that hashed keys practically never produce; and the node's own `eth_getProof`
+ * over JSON-RPC, read by viem, for absent accounts and slots.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -20,11 +21,13 @@ import {
 } from "@ethereumjs/util";
 import {
   type Abi,
+  createPublicClient,
   decodeErrorResult,
   decodeFunctionResult,
   encodeAbiParameters,
   encodeFunctionData,
   type Hex,
+  http,
   keccak256,
   numberToHex,
   toHex,
@@ -32,6 +35,7 @@ import {
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import { memoryNode, nextNonce } from "../l1/testing.ts";
+import { serveL1 } from "../rpc/l1.ts";
 
 const harness = loadArtifact("StateProofHarness");
 const abi: Abi = harness.abi;
@@ -276,6 +280,51 @@ describe("StateProof against eth_getProof proofs", () => {
       storageArgs({ ...p, storageProof: proofs[0].storageProof }),
       "ProofTooLong",
     );
+  });
+
+  it("serves eth_getProof by EIP-1186 for absent accounts and slots: one entry per key, read by viem and StateProof", async () => {
+    const server = await serveL1(state, { port: 0 });
+    try {
+      const client = createPublicClient({ transport: http(server.url) });
+      const blockNumber = state.head.header.number;
+      const stateRoot = bytesToHex(state.head.header.stateRoot);
+      const keys = [word(100n), word(101n), mappingSlot(9n, STORE_BASE)];
+      for (const [name, address] of [
+        ["an absent account", ABSENT],
+        ["an account without storage", deployer],
+        ["absent slots of a contract", contract],
+      ] as const) {
+        const proof = await client.getProof({ address, storageKeys: keys, blockNumber });
+        assert.deepEqual(
+          proof.storageProof.map((p) => [p.key, p.value]),
+          keys.map((key) => [key, 0n]),
+          `${name}: every key answered, each 0`,
+        );
+        for (const [i, slot] of keys.entries()) {
+          const args = [stateRoot, address, slot, proof.accountProof, proof.storageProof[i].proof];
+          assert.equal(
+            await returns("storageValue", args),
+            0n,
+            `${name}: StateProof reads slot ${slot} as 0`,
+          );
+        }
+        if (address === ABSENT) {
+          assert.deepEqual(
+            [proof.nonce, proof.balance, proof.storageHash, proof.codeHash],
+            [0, 0n, KECCAK256_RLP_S, KECCAK256_NULL_S],
+            "an absent account reads as geth reports it",
+          );
+          assert.ok(
+            proof.storageProof.every((p) => p.proof.length === 0),
+            "the empty trie has no node to prove",
+          );
+          const account = (await returns("account", [stateRoot, address, proof.accountProof])) as Account;
+          assert.equal(account.codeHash, ZERO_WORD, "StateProof sees the account proof's absence");
+        }
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   it("rejects a flipped byte in any node of either proof", async () => {

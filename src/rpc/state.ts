@@ -110,19 +110,26 @@ export function stateMethods(node: L1Node): RpcMethods {
         arrayOf((v) => ({ text: v as string, slot: parseSlot(v) }), 1000),
       );
       const { root } = stateOf(node, optionalParam(params, 2, "block", parseBlockSpec, LATEST));
+      const state = node.stateAt(root);
       const proof = await getMerkleStateProof(
-        node.stateAt(root),
+        state,
         address,
         keys.map((k) => k.slot),
       );
+      // EIP-1186 answers every key. Of an absent account the account proof shows the absence,
+      // and each slot is 0 in the empty storage trie, which has no node to prove (as geth).
+      const absent = (await state.getAccount(address)) === undefined;
       return {
         ...proof,
         address: address.toString(),
-        storageProof: proof.storageProof.map((item, i) => ({
-          key: keys[i].text,
-          value: quantity(BigInt(item.value === "0x" ? 0 : item.value)),
-          proof: item.proof,
-        })),
+        storageProof: keys.map((key, i) => {
+          const item = absent ? { value: "0x0", proof: [] } : proof.storageProof[i];
+          return {
+            key: key.text,
+            value: quantity(BigInt(item.value === "0x" ? 0 : item.value)),
+            proof: item.proof,
+          };
+        }),
       };
     },
     eth_call: async (params) => {

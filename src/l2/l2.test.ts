@@ -47,11 +47,16 @@ function client(url: string): PublicClient {
   return createPublicClient({ transport: http(url), pollingInterval: 100 }) as PublicClient;
 }
 
-async function settledNumber(l1: PublicClient, deployment: RollupDeployment): Promise<bigint> {
+async function settledNumber(
+  l1: PublicClient,
+  deployment: RollupDeployment,
+  blockNumber?: bigint,
+): Promise<bigint> {
   return (await l1.readContract({
     address: deployment.contracts.rollup,
     abi: ROLLUP_ABI,
     functionName: "number",
+    ...(blockNumber !== undefined ? { blockNumber } : {}),
   })) as bigint;
 }
 
@@ -94,14 +99,18 @@ describe("an L2 sequencer and follower on one L1", () => {
 
   it("settles the sequencer's blocks on L1; the follower derives the same blocks and state roots from L1", async () => {
     await settledAndFollowed(ctx(), 3n);
-    const settled = await settledNumber(l1, devnet.deployment);
+    // The number and the root of one L1 block: the L1 goes on settling meanwhile.
+    const at = await l1.getBlockNumber({ cacheTime: 0 });
+    const settled = await settledNumber(l1, devnet.deployment, at);
     const onL1 = await l1.readContract({
       address: devnet.deployment.contracts.rollup,
       abi: ROLLUP_ABI,
       functionName: "stateRoot",
+      blockNumber: at,
     });
     const block = await sequencer.getBlock({ blockNumber: settled });
     assert.equal(onL1, block.stateRoot, "L1's settled root is the sequencer's block's");
+    await settledAndFollowed(ctx(), settled);
     await sameChain(sequencer, follower, settled);
   });
 
@@ -205,7 +214,9 @@ describe("two rollups on one L1, one posting in blobs", () => {
     const l1 = client(devnet.l1Server.url);
     await settledAndFollowed({ l1, deployment: second.deployment, follower: second.follower }, 2n);
     await settledAndFollowed({ l1, deployment: devnet.deployment, follower: devnet.follower }, 2n);
+    // More may have settled since: the follower derives those too before the chains are compared.
     const settled = await settledNumber(l1, second.deployment);
+    await settledAndFollowed({ l1, deployment: second.deployment, follower: second.follower }, settled);
     await sameChain(client(second.sequencer.server.url), client(second.follower.server.url), settled);
     // The advance transactions of the second rollup carry blobs.
     const [advanced] = await l1.getContractEvents({

@@ -17,7 +17,6 @@ import {
   hexToBytes,
 } from "@ethereumjs/util";
 import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
-import { l2ChainConfig } from "../rollup/deployment.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { injectPrecompileFault, injectStorageReadFault } from "../stateless/testing.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
@@ -68,7 +67,7 @@ async function openNode(chain: Chain, log?: (line: string) => void): Promise<L1N
   const options = log !== undefined ? { log } : {};
   return chain === "L1"
     ? L1Node.open(parseL1Config({}), options)
-    : L1Node.open(l2ChainConfig({ chainId: 901n }), { ...options, l2: true });
+    : L1Node.open(parseL1Config({ chainId: "901" }), { ...options, l2: true });
 }
 
 function tx(

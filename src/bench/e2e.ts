@@ -53,14 +53,15 @@ import {
 import { createVM, runBlock } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Abi, decodeEventLog, encodeFunctionData, getContractAddress, type Hex } from "viem";
-import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../cli/devnet.ts";
 import { loadArtifact } from "../contracts/compile.ts";
-import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
-import { type ChainBlock, deriveDevAccounts, type L1Node } from "../l1/node.ts";
+import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../devnet/devnet.ts";
 import type { Posting } from "../l2/sequencer.ts";
+import { deriveDevAccounts } from "../node/accounts.ts";
+import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../node/genesis.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { Rng } from "../stateless/prng.ts";
+import { Rng } from "../util/prng.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
 
 type Workload = "eth" | "erc20";
@@ -291,7 +292,7 @@ async function sendAll(url: string, raws: Hex[]): Promise<void> {
 }
 
 /** Waits until the L2 (sequencer) has mined every one of `hashes`. */
-async function waitMined(l2: L1Node, hashes: Hex[], what: string, timeoutMs: number): Promise<void> {
+async function waitMined(l2: ChainNode, hashes: Hex[], what: string, timeoutMs: number): Promise<void> {
   const start = Date.now();
   for (;;) {
     const missing = hashes.filter((h) => l2.minedTransaction(h) === undefined);
@@ -312,7 +313,7 @@ async function waitMined(l2: L1Node, hashes: Hex[], what: string, timeoutMs: num
 type Signer = { key: Uint8Array; nonce: bigint };
 
 function signTx(
-  l2: L1Node,
+  l2: ChainNode,
   from: Signer,
   fields: { to?: Address; value?: bigint; data?: Uint8Array; gasLimit: bigint },
 ): { raw: Hex; hash: Hex } {
@@ -388,7 +389,7 @@ async function setUp(devnet: Devnet, workload: Workload, accounts: Sender[]): Pr
  * `count` workload transactions: transaction k from sender k mod S (nonces in order), to another
  * sender three times in four and to a fresh address otherwise.
  */
-function signWorkload(l2: L1Node, workload: Workload, accounts: Sender[], count: number, token?: Address) {
+function signWorkload(l2: ChainNode, workload: Workload, accounts: Sender[], count: number, token?: Address) {
   const signers: Signer[] = accounts.map((s) => ({ key: s.key, nonce: 0n }));
   const rng = new Rng(workload === "eth" ? 0xe7 : 0x20);
   const random = () => rng.float();
@@ -899,7 +900,7 @@ async function runConfig(name: ConfigName, options: Options): Promise<ConfigResu
         );
       }),
     );
-    stopwatch.wrap(l2, "produceBlockStartingWith", "L2 block building", () => {
+    stopwatch.wrap(l2, "produceBlock", "L2 block building", () => {
       if (stopwatch.counting) poolAtBuild.push(l2.mempool.size);
     });
     stopwatch.wrap(l2, "statelessInput", "L2 witness generation");

@@ -29,12 +29,12 @@ import { executeCallGas } from "../execute/market.ts";
 import type { ExecuteCallRecord } from "../execute/precompile.ts";
 import { decodeExecuteInput, verifyExecuteInput } from "../execute/result.ts";
 import { parseL1Config } from "../l1/config.ts";
-import { L1_FORK } from "../l1/node.ts";
+import { L1_FORK, type L1Node, openL1Node } from "../l1/node.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
-import { devTransaction, memoryNode } from "../l1/testing.ts";
 import { TX_GAS_LIMIT_CAP } from "../rpc/simulate.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { devTransaction } from "../workload/l1-transactions.ts";
 import { mixedTransfers, type PreparedInput, prepareStatelessInput } from "../workload/transfers.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
 
@@ -252,9 +252,9 @@ async function benchLimit(
 
   // (a) Production: a fresh node per run, so that every run mines block 1 on the same genesis.
   const produceSamples: number[] = [];
-  let node: Awaited<ReturnType<typeof memoryNode>>["node"] | undefined;
+  let node: L1Node | undefined;
   for (let r = 0; r < options.runs; r++) {
-    node = (await memoryNode(overrides)).node;
+    node = await openL1Node(parseL1Config(overrides));
     const value = g * node.config.execute.initialBaseFee; // ≥ the fee; the excess is refunded
     for (let i = 0; i < calls; i++) {
       const tx = devTransaction(node, 0, {
@@ -303,7 +303,7 @@ async function benchLimit(
   const inExecute: number[] = [];
   for (let r = 0; r < options.runs; r++) {
     const records: ExecuteCallRecord[] = [];
-    const rules = node.rules((record) => records.push(record));
+    const rules = node.blockRules((record) => records.push(record));
     gc?.();
     progress(`${label}: verifying the L1 block statelessly (run ${r + 1}/${options.runs})…`);
     start = performance.now();

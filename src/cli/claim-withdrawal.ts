@@ -5,8 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { createPublicClient, type Hex, http, type PublicClient } from "viem";
-import { connectL1 } from "../l2/l1-client.ts";
 import { loadDeployment } from "../rollup/deployment.ts";
+import { connectL1 } from "../rollup/l1-client.ts";
 import { claimWithdrawals } from "../rollup/withdrawal.ts";
 import { DEV_KEY_0 } from "./deploy-rollup.ts";
 import { UsageError } from "./l1.ts";

@@ -4,9 +4,9 @@
  */
 import { parseArgs } from "node:util";
 import type { Hex } from "viem";
-import { connectL1 } from "../l2/l1-client.ts";
 import { deployRollup } from "../rollup/deploy.ts";
 import { saveDeployment } from "../rollup/deployment.ts";
+import { connectL1 } from "../rollup/l1-client.ts";
 import { UsageError } from "./l1.ts";
 
 export const DEPLOY_ROLLUP_USAGE = `nrx deploy-rollup --chain-id ID [options]

@@ -4,19 +4,15 @@
  * endpoints, the contract addresses and the dev keys. State lives in `.nrx/` (or `--memory`); a
  * restart resumes the L1 and both L2 nodes, and redeploys only when the L1 has no rollup.
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatEther } from "viem";
-import { parseL1Config } from "../l1/config.ts";
-import { L1Node } from "../l1/node.ts";
-import { connectL1 } from "../l2/l1-client.ts";
-import { type RunningL2, startL2Node } from "../l2/node.ts";
-import type { Posting } from "../l2/sequencer.ts";
-import { deployRollup } from "../rollup/deploy.ts";
-import { loadDeployment, type RollupDeployment, saveDeployment } from "../rollup/deployment.ts";
-import { serveL1 } from "../rpc/l1.ts";
-import type { RpcServer } from "../rpc/server.ts";
+import {
+  DEPLOYER_ACCOUNT,
+  type Devnet,
+  type DevnetOptions,
+  SEQUENCER_ACCOUNT,
+  startDevnet,
+} from "../devnet/devnet.ts";
 import { UsageError } from "./l1.ts";
 
 export const DEVNET_USAGE = `nrx devnet [options]      (npm start)
@@ -29,138 +25,6 @@ export const DEVNET_USAGE = `nrx devnet [options]      (npm start)
   --data-dir DIR         where the chains live (default .nrx)
   --memory               keep everything in memory
   --quiet                no per-block log lines`;
-
-export type DevnetOptions = {
-  /** Absent: in memory. */
-  dataDir?: string;
-  l1SlotMs: number;
-  blocksPerSlot?: number;
-  posting?: Posting;
-  chainId?: bigint;
-  /** L1 JSON-RPC port; 0 picks free ports for all three nodes. */
-  port: number;
-  /** Deployment parameters (short delays for demos and tests). */
-  forcedInclusionDelay?: bigint;
-  timelockDelay?: bigint;
-  /** Senders the sequencer refuses (to show forced inclusion). */
-  refuseFrom?: string[];
-  log?: (line: string) => void;
-};
-
-export type Devnet = {
-  l1: L1Node;
-  l1Server: RpcServer;
-  deployment: RollupDeployment;
-  sequencer: RunningL2;
-  follower: RunningL2;
-  close(): Promise<void>;
-};
-
-/** The dev account that deploys rollups (and is the timelock's admin and the fee treasury). */
-export const DEPLOYER_ACCOUNT = 0;
-/** The dev account the sequencer posts and relays with: the last, to leave the others to users. */
-export const SEQUENCER_ACCOUNT = 9;
-
-/**
- * Starts the L1, deploys the rollup (unless the data directory has one the L1 knows), and starts
- * the sequencer and the follower.
- *
- * @example
- * const devnet = await startDevnet({ l1SlotMs: 500, port: 0 });
- * devnet.sequencer.server.url; // the L2 JSON-RPC
- * await devnet.close();
- */
-export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
-  const log = options.log;
-  const config = parseL1Config({ slotTimeMs: options.l1SlotMs, rpc: { port: options.port } });
-  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
-  const dir = (name: string) => (options.dataDir !== undefined ? join(options.dataDir, name) : undefined);
-  const l1DataDir = dir("l1");
-  const l1 = await L1Node.open(config, {
-    ...(l1DataDir !== undefined ? { dataDir: l1DataDir } : {}),
-    ...(log !== undefined ? { log: (line) => log(`L1: ${line}`) } : {}),
-  });
-  const l1Server = await serveL1(l1, { port: options.port, host: config.rpc.host });
-  l1.startSlots();
-  const closers: (() => Promise<void>)[] = [
-    async () => {
-      await l1Server.close();
-      await l1.stop();
-    },
-  ];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer();
-  };
-  try {
-    const chainId = options.chainId ?? 901n;
-    const deploymentFile = dir(`rollup-${chainId}.json`);
-    const client = await connectL1(
-      l1Server.url,
-      l1.devAccounts[DEPLOYER_ACCOUNT].privateKey,
-      pollInterval(options),
-    );
-    let deployment: RollupDeployment | undefined;
-    if (deploymentFile !== undefined && existsSync(deploymentFile)) {
-      deployment = loadDeployment(deploymentFile);
-      const code = await client.public.getCode({ address: deployment.contracts.rollup });
-      if (code === undefined || code === "0x") deployment = undefined;
-      else log?.(`rollup ${chainId}: resuming the deployment in ${deploymentFile}`);
-    }
-    if (deployment === undefined) {
-      // The L2 chains kept from a deployment this L1 does not have belong to no rollup now.
-      const stale = dir(`l2-${chainId}`);
-      if (stale !== undefined && existsSync(stale)) {
-        log?.(`rollup ${chainId}: the L1 has no rollup of ${stale}; removing it and deploying anew`);
-        rmSync(stale, { recursive: true, force: true });
-      }
-      deployment = await deployRollup(client, {
-        chainId,
-        ...(options.forcedInclusionDelay !== undefined
-          ? { forcedInclusionDelay: options.forcedInclusionDelay }
-          : {}),
-        ...(options.timelockDelay !== undefined ? { timelockDelay: options.timelockDelay } : {}),
-        ...(log !== undefined ? { log } : {}),
-      });
-      if (deploymentFile !== undefined) saveDeployment(deploymentFile, deployment);
-    }
-    const common = {
-      deployment,
-      l1Url: l1Server.url,
-      l1SlotMs: options.l1SlotMs,
-      host: config.rpc.host,
-      pollMs: pollInterval(options),
-      ...(log !== undefined ? { log } : {}),
-    };
-    const sequencerDataDir = dir(`l2-${chainId}/sequencer`);
-    const sequencer = await startL2Node({
-      ...common,
-      role: "sequencer",
-      key: l1.devAccounts[SEQUENCER_ACCOUNT].privateKey,
-      port: options.port === 0 ? 0 : options.port + 1000,
-      ...(sequencerDataDir !== undefined ? { dataDir: sequencerDataDir } : {}),
-      ...(options.blocksPerSlot !== undefined ? { blocksPerSlot: options.blocksPerSlot } : {}),
-      ...(options.posting !== undefined ? { posting: options.posting } : {}),
-      ...(options.refuseFrom !== undefined ? { refuseFrom: options.refuseFrom } : {}),
-    });
-    closers.push(() => sequencer.close());
-    const followerDataDir = dir(`l2-${chainId}/follower`);
-    const follower = await startL2Node({
-      ...common,
-      role: "follower",
-      port: options.port === 0 ? 0 : options.port + 1001,
-      ...(followerDataDir !== undefined ? { dataDir: followerDataDir } : {}),
-    });
-    closers.push(() => follower.close());
-    return { l1, l1Server, deployment, sequencer, follower, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
-function pollInterval(options: DevnetOptions): number {
-  return Math.max(50, Math.floor(options.l1SlotMs / 4));
-}
 
 function banner(devnet: Devnet, dataDir: string | undefined): string {
   const { l1, deployment, sequencer, follower } = devnet;

@@ -6,7 +6,10 @@ import { parseArgs } from "node:util";
 import { formatEther } from "viem";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
 import { ConfigError, type L1Config, loadL1Config, parseL1Config } from "../l1/config.ts";
-import { L1Node, NodeError } from "../l1/node.ts";
+import { type L1Node, openL1Node } from "../l1/node.ts";
+import { startSlots } from "../l1/slots.ts";
+import { DevChain } from "../node/dev.ts";
+import { NodeError } from "../node/node.ts";
 import { serveL1 } from "../rpc/l1.ts";
 
 export const L1_USAGE = `nrx l1 [options]
@@ -120,7 +123,7 @@ export async function runL1(args: string[]): Promise<number> {
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
   let node: L1Node;
   try {
-    node = await L1Node.open(options.config, {
+    node = await openL1Node(options.config, {
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
       log: options.quiet ? () => {} : log,
     });
@@ -133,10 +136,15 @@ export async function runL1(args: string[]): Promise<number> {
   }
   // A bug that escapes as an unhandled rejection is logged, not allowed to take the node down.
   process.on("unhandledRejection", (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`));
-  node.automine = options.automine;
-  const server = await serveL1(node, { ...options.config.rpc });
+  const dev = new DevChain(node);
+  dev.automine = options.automine;
+  const server = await serveL1(node, { ...options.config.rpc, dev });
   console.log(banner(node, server, options.dataDir));
-  node.startSlots();
+  const slots = startSlots(
+    options.config.slotTimeMs,
+    () => dev.produceBlock(),
+    options.quiet ? () => {} : log,
+  );
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log(`${signal}: stopping`);
@@ -145,6 +153,7 @@ export async function runL1(args: string[]): Promise<number> {
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
   });
+  slots.stop();
   await server.close();
   await node.stop();
   return 0;

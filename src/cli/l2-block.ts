@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bytesToHex } from "@ethereumjs/util";
+import { withWrongStateRoot } from "../workload/l1-transactions.ts";
 import { mixedTransfers, prepareStatelessInput } from "../workload/transfers.ts";
 
 export const L2_BLOCK_USAGE = `nrx l2-block [--eth N=2] [--erc20 N=1] [--invalid] [--out FILE]
@@ -40,12 +41,7 @@ export async function runL2Block(args: string[]): Promise<number> {
   );
   let bytes = prepared.bytes;
   if (values.invalid) {
-    const { withWrongStateRoot } = await import("../l1/testing.ts");
-    bytes = await withWrongStateRoot({
-      bytes,
-      gasUsed: prepared.block.header.gasUsed,
-      blockNumber: prepared.block.header.number,
-    });
+    bytes = await withWrongStateRoot({ bytes });
   }
   const hex = bytesToHex(bytes);
   if (values.out !== undefined) writeFileSync(values.out, `${hex}\n`);

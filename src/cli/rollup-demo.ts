@@ -39,12 +39,12 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../contracts/compile.ts";
+import { DEPLOYER_ACCOUNT, type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../devnet/devnet.ts";
 import { advanceInput } from "../l2/derive.ts";
-import { revertOf } from "../l2/l1-client.ts";
 import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
+import { revertOf } from "../rollup/l1-client.ts";
 import { withdrawalHash, withdrawalSlot } from "../rollup/message-tree.ts";
 import { decodeStatelessInput, encodeStatelessInput } from "../stateless/ssz.ts";
-import { DEPLOYER_ACCOUNT, type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "./devnet.ts";
 
 export type RollupDemoOptions = {
   /** Where the numbered steps are printed. */

@@ -18,7 +18,7 @@ import {
 } from "viem";
 import { EXECUTE_QUERY, encodeBlobReference, isExecuteQuery } from "../execute/blob-input.ts";
 import { EXECUTE_ADDRESS, type ExecuteResult, encodeExecuteResult } from "../execute/result.ts";
-import { Rng } from "../stateless/prng.ts";
+import { Rng } from "../util/prng.ts";
 import {
   ARTIFACTS_DIR,
   type Artifact,

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { bytesToHex, computeVersionedHash, hexToBytes } from "@ethereumjs/util";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { kzg } from "../stateless/chain.ts";
-import { Rng } from "../stateless/prng.ts";
+import { Rng } from "../util/prng.ts";
 import {
   BLOB_BYTES,
   BLOB_DATA_BYTES,

@@ -16,6 +16,7 @@ import {
   hexToBytes,
 } from "@ethereumjs/util";
 import type { L1Node } from "../l1/node.ts";
+import { DevChain } from "../node/dev.ts";
 import {
   balanceOf,
   devTransaction,
@@ -23,7 +24,7 @@ import {
   memoryNode,
   reverifyBlock,
   validL2Block,
-} from "../l1/testing.ts";
+} from "../testing/l1.ts";
 import { EXECUTE_QUERY } from "./blob-input.ts";
 import { EXECUTE_ADDRESS, EXECUTE_RESULT_SIZE } from "./result.ts";
 
@@ -96,7 +97,7 @@ describe("EXECUTE's call operands at their edges (docs/spec.md §4)", () => {
     l2 = await validL2Block();
     for (const [i, kind] of (Object.keys(OPCODES) as Kind[]).entries()) {
       const address = createAddressFromString(`0x${"00".repeat(19)}${(0xc0 + i).toString(16)}`);
-      await node.setCode(address, callerCode(kind));
+      await new DevChain(node).setCode(address, callerCode(kind));
       callers.set(kind, address);
     }
     await node.mine();

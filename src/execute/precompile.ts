@@ -75,9 +75,9 @@ export type ExecuteEnvironmentOptions = {
   blobs: (versionedHash: Uint8Array) => Uint8Array | undefined;
   /**
    * Building a block: a transaction whose `EXECUTE` call would exceed the execute gas left,
-   * after earlier transactions used some, is marked `deferred` so that the builder leaves it for
-   * a later block instead of including it with a failed call. (The call halts either way: an
-   * exception thrown out of a precompile would leave ethereumjs' journal unbalanced.)
+   * after earlier transactions used some, throws `ExecuteGasDeferral` out of the EVM, so that
+   * the builder (which adds transactions all or nothing) leaves it for a later block instead of
+   * including it with a failed call. Otherwise the call halts.
    */
   building?: boolean;
   /** Called after every call, e.g. to log it. */
@@ -85,6 +85,32 @@ export type ExecuteEnvironmentOptions = {
 };
 
 class ExecuteHalt extends Error {}
+
+/**
+ * While building: the transaction's `EXECUTE` call does not fit the execute gas this block has
+ * left, though it would fit an emptier block. Thrown out of the EVM for the builder to take the
+ * transaction back out and keep it for a later block.
+ */
+export class ExecuteGasDeferral extends Error {
+  override name = "ExecuteGasDeferral";
+}
+
+/** One call's record as a node stores and serves it (integers as decimal strings). */
+export type StoredExecuteCall = Omit<ExecuteCallRecord, "l2BlockNumber" | "executeGas" | "fee"> & {
+  l2BlockNumber?: string;
+  executeGas: string;
+  fee: string;
+};
+
+export function toStoredCall(record: ExecuteCallRecord): StoredExecuteCall {
+  const { l2BlockNumber, executeGas, fee, ...rest } = record;
+  return {
+    ...rest,
+    executeGas: executeGas.toString(),
+    fee: fee.toString(),
+    ...(l2BlockNumber !== undefined ? { l2BlockNumber: l2BlockNumber.toString() } : {}),
+  };
+}
 
 /**
  * The per-block state of `EXECUTE`: the execute gas metered so far (block-level, not undone by
@@ -101,8 +127,6 @@ class ExecuteHalt extends Error {}
 export class ExecuteEnvironment {
   gasUsed = 0n;
   readonly calls: ExecuteCallRecord[] = [];
-  /** Set while building when the current transaction does not fit the execute gas left. */
-  deferred = false;
   private txIndex = -1;
   private tx: TypedTransaction | undefined;
   private gasUsedBeforeTx = 0n;
@@ -141,7 +165,6 @@ export class ExecuteEnvironment {
 
   /** The metering state before a transaction; `restore` it when the builder leaves that transaction out. */
   mark(): { gasUsed: bigint; calls: number; txIndex: number } {
-    this.deferred = false;
     return { gasUsed: this.gasUsed, calls: this.calls.length, txIndex: this.txIndex };
   }
 
@@ -149,7 +172,6 @@ export class ExecuteEnvironment {
     this.gasUsed = mark.gasUsed;
     this.calls.length = mark.calls;
     this.txIndex = mark.txIndex;
-    this.deferred = false;
   }
 
   private async run(input: PrecompileInput): Promise<ExecResult> {
@@ -236,11 +258,10 @@ export class ExecuteEnvironment {
     const executeGas = payload.gasUsed;
     const limit = this.options.params.cumulativeGasLimit;
     if (this.gasUsed + executeGas > limit) {
-      if (this.options.building === true && this.gasUsedBeforeTx > 0n) this.deferred = true;
       record.reason = "execute_gas_limit";
-      throw new ExecuteHalt(
-        `L2 block uses ${executeGas} execute gas, ${limit - this.gasUsed} of ${limit} left in this L1 block`,
-      );
+      const problem = `L2 block uses ${executeGas} execute gas, ${limit - this.gasUsed} of ${limit} left in this L1 block`;
+      if (this.options.building === true && this.gasUsedBeforeTx > 0n) throw new ExecuteGasDeferral(problem);
+      throw new ExecuteHalt(problem);
     }
     const fee = executeGas * this.options.baseFee;
     const paid =

@@ -25,11 +25,11 @@ import { decodeExecuteResult, EXECUTE_ADDRESS, EXECUTE_RESULT_SIZE } from "../ex
 import { serveL1 } from "../rpc/l1.ts";
 import type { RpcServer } from "../rpc/server.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { Rng } from "../stateless/prng.ts";
 import { PROTOCOL_FORKS, SCHEMA_REVISION } from "../stateless/ssz.ts";
+import { devTransaction, type L2Block, validL2Block, withWrongStateRoot } from "../testing/l1.ts";
+import { Rng } from "../util/prng.ts";
 import { parseL1Config } from "./config.ts";
-import { L1Node } from "./node.ts";
-import { devTransaction, type L2Block, validL2Block, withWrongStateRoot } from "./testing.ts";
+import { type L1Node, openL1Node } from "./node.ts";
 
 /** A generous prepayment: far above any execute fee here (~10^14 wei); the excess comes back. */
 const PREPAYMENT = 10n ** 17n;
@@ -123,7 +123,7 @@ describe("the L1 node under bad input", { timeout: 120_000 }, () => {
   let id = 0;
 
   before(async () => {
-    node = await L1Node.open(parseL1Config({}));
+    node = await openL1Node(parseL1Config({}));
     server = await serveL1(node, { port: 0 });
     small = await serveL1(node, { port: 0, maxRequestBytes: SMALL_LIMIT });
     l2 = await validL2Block();

@@ -19,7 +19,7 @@ import {
   loadL1Config,
   parseL1Config,
 } from "./config.ts";
-import { L1Node } from "./node.ts";
+import { openL1Node } from "./node.ts";
 
 const ACCOUNT = "0x00000000000000000000000000000000000c0de1";
 const SLOT = `0x${"00".repeat(31)}01`;
@@ -323,7 +323,7 @@ describe("genesis alloc in the node's state", () => {
         },
       },
     });
-    const node = await L1Node.open(config);
+    const node = await openL1Node(config);
     try {
       const state = node.stateAt();
       const address = createAddressFromString(ACCOUNT);

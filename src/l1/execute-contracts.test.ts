@@ -13,10 +13,9 @@ import { chunkForDataContracts, dataContractInitCode, loadArtifact } from "../co
 import { blobReferenceFor, EXECUTE_QUERY, encodeBlobReference, packBlobs } from "../execute/blob-input.ts";
 import { nextExecuteBaseFee } from "../execute/market.ts";
 import { computeExecuteResult, EXECUTE_ADDRESS, type ExecuteResult } from "../execute/result.ts";
+import { DevChain } from "../node/dev.ts";
+import type { StoredReceipt } from "../node/receipts.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
-import type { L1Node } from "./node.ts";
-import type { StoredReceipt } from "./receipts.ts";
-import { executeHeaderFields } from "./rules.ts";
 import {
   balanceOf,
   devTransaction,
@@ -26,7 +25,9 @@ import {
   reverifyBlock,
   validL2Block,
   withWrongStateRoot,
-} from "./testing.ts";
+} from "../testing/l1.ts";
+import type { L1Node } from "./node.ts";
+import { executeHeaderFields } from "./rules.ts";
 
 const artifact = loadArtifact("ExecuteCaller");
 const abi: Abi = artifact.abi;
@@ -382,7 +383,7 @@ describe("ExecuteCaller on the L1 node", () => {
     assert.equal(receiptOf(node, queryHash).status, 0, "a query sent with value halts");
     assert.equal(await balanceOf(node, EXECUTE_ADDRESS), 0n);
     // ETH can still reach 0x0101 (a dev method here; SELFDESTRUCT or coinbase on a real chain).
-    await node.setBalance(createAddressFromString(EXECUTE_ADDRESS), 10n ** 18n);
+    await new DevChain(node).setBalance(createAddressFromString(EXECUTE_ADDRESS), 10n ** 18n);
 
     const { baseFee } = await market(node, caller);
     const fee = l2.gasUsed * baseFee;

@@ -8,10 +8,9 @@ import { before, describe, it } from "node:test";
 import type { Block } from "@ethereumjs/block";
 import { bytesToHex } from "@ethereumjs/util";
 import { type ExecuteParams, nextExecuteBaseFee } from "../execute/market.ts";
+import type { StoredExecuteCall } from "../execute/precompile.ts";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
-import type { L1Node, StoredExecuteCall } from "./node.ts";
-import type { StoredReceipt } from "./receipts.ts";
-import { executeHeaderFields } from "./rules.ts";
+import type { StoredReceipt } from "../node/receipts.ts";
 import {
   balanceOf,
   devTransaction,
@@ -21,7 +20,9 @@ import {
   reverifyBlock,
   validL2Block,
   withWrongStateRoot,
-} from "./testing.ts";
+} from "../testing/l1.ts";
+import type { L1Node } from "./node.ts";
+import { executeHeaderFields } from "./rules.ts";
 
 const GAS_LIMIT = 3_000_000n;
 

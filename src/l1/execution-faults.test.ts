@@ -17,12 +17,17 @@ import {
   hexToBytes,
 } from "@ethereumjs/util";
 import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
+import { parseChainConfig } from "../node/config.ts";
+import { DevChain } from "../node/dev.ts";
+import { ChainNode } from "../node/node.ts";
+import { l2ChainRules } from "../node/rules.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
-import { injectPrecompileFault, injectStorageReadFault } from "../stateless/testing.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { injectPrecompileFault, injectStorageReadFault } from "../testing/faults.ts";
+import { balanceOf, devTransaction, reverifyBlock } from "../testing/l1.ts";
 import { parseL1Config } from "./config.ts";
-import { L1Node } from "./node.ts";
-import { balanceOf, devTransaction, reverifyBlock } from "./testing.ts";
+import { type L1Node, openL1Node } from "./node.ts";
+import { L1_FORK } from "./rules.ts";
 
 const GWEI = 10n ** 9n;
 /** A generous prepayment for one `EXECUTE` call; the excess comes back. */
@@ -63,15 +68,15 @@ const REPRO_GAS = 56_155n;
 
 type Chain = "L1" | "L2";
 
-async function openNode(chain: Chain, log?: (line: string) => void): Promise<L1Node> {
+async function openNode(chain: Chain, log?: (line: string) => void): Promise<ChainNode> {
   const options = log !== undefined ? { log } : {};
   return chain === "L1"
-    ? L1Node.open(parseL1Config({}), options)
-    : L1Node.open(parseL1Config({ chainId: "901" }), { ...options, l2: true });
+    ? openL1Node(parseL1Config({}), options)
+    : ChainNode.open(parseChainConfig({ chainId: "901" }), { ...options, rules: l2ChainRules(L1_FORK) });
 }
 
 function tx(
-  node: L1Node,
+  node: ChainNode,
   from: number,
   nonce: bigint,
   call: { to?: Address; data?: Uint8Array; value?: bigint; tip?: bigint; gasLimit?: bigint },
@@ -86,26 +91,27 @@ function tx(
   });
 }
 
-async function send(node: L1Node, transaction: TypedTransaction): Promise<string> {
+async function send(node: ChainNode, transaction: TypedTransaction): Promise<string> {
   return node.sendRawTransaction(transaction.serialize());
 }
 
-async function storageOf(node: L1Node, address: Address, slot: number): Promise<bigint> {
+async function storageOf(node: ChainNode, address: Address, slot: number): Promise<bigint> {
   const key = new Uint8Array(32);
   key[31] = slot;
   return bytesToBigInt(await node.stateAt().getStorage(address, key));
 }
 
-async function accountOf(node: L1Node, index: number) {
+async function accountOf(node: ChainNode, index: number) {
   const account = await node.stateAt().getAccount(createAddressFromString(node.devAccounts[index].address));
   return { nonce: account?.nonce, balance: account?.balance };
 }
 
 /** The two callers and the reader, in the state of a block (not only a dev change). */
-async function withCallers(node: L1Node): Promise<void> {
-  await node.setCode(READER, READER_CODE);
-  await node.setCode(CALLS_FAULTY, callerCode(FAULTY));
-  await node.setCode(CALLS_READER, callerCode(READER));
+async function withCallers(node: ChainNode): Promise<void> {
+  const dev = new DevChain(node);
+  await dev.setCode(READER, READER_CODE);
+  await dev.setCode(CALLS_FAULTY, callerCode(FAULTY));
+  await dev.setCode(CALLS_READER, callerCode(READER));
   await node.mine();
 }
 
@@ -115,7 +121,7 @@ const FAULTS = {
 } as const;
 
 /** The repro: a contract creation with `REPRO_INIT_CODE` from dev account `from`, its first transaction. */
-function sendRepro(node: L1Node, from: number) {
+function sendRepro(node: ChainNode, from: number) {
   const creation = createFeeMarket1559Tx(
     {
       chainId: node.config.chainId,

@@ -3,9 +3,9 @@ import { before, describe, it } from "node:test";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { devTransaction, type L2Block, memoryNode, validL2Block, withWrongStateRoot } from "../testing/l1.ts";
 import type { L1Node } from "./node.ts";
 import { executeHeaderFields } from "./rules.ts";
-import { devTransaction, type L2Block, memoryNode, validL2Block, withWrongStateRoot } from "./testing.ts";
 
 const EXECUTE = createAddressFromString(EXECUTE_ADDRESS);
 
@@ -160,7 +160,7 @@ describe("L1 node with EXECUTE", () => {
     const [block] = await node.mine();
     assert.equal(block.transactions.length, 3);
     const { input } = await node.statelessInput(block.header.number);
-    const rules = node.rules();
+    const rules = node.blockRules();
     const verification = await verifyStatelessNewPayload(input, { rules });
     assert.equal(verification.successfulValidation, true, verification.message);
     assert.equal(bytesToHex(verification.verified!.blockHash), bytesToHex(block.hash()));

@@ -14,12 +14,15 @@ import {
   InvalidExecuteHeaderError,
   nextExecuteBaseFee,
 } from "../execute/market.ts";
-import { type ExecuteCallRecord, ExecuteEnvironment } from "../execute/precompile.ts";
+import { type ExecuteCallRecord, ExecuteEnvironment, ExecuteGasDeferral } from "../execute/precompile.ts";
+import type { BlobStore, ChainRules } from "../node/rules.ts";
 import type { StatelessFork } from "../stateless/ssz.ts";
-import { type BlockRules, ChainRuleError } from "../stateless/vm.ts";
+import { type BlockRules, ChainRuleError, ExecutionFaultError } from "../stateless/vm.ts";
 
-/** Blob data by versioned hash (hex), the sidecars a node holds. */
-export type BlobStore = (versionedHash: Uint8Array) => Uint8Array | undefined;
+export type { BlobStore } from "../node/rules.ts";
+
+/** The devnet runs Osaka rules; `EXECUTE` verifies Osaka L2 blocks. */
+export const L1_FORK: StatelessFork = "osaka";
 
 export function executeHeaderFields(header: BlockHeader): ExecuteHeaderFields {
   try {
@@ -42,6 +45,61 @@ export function executeExtraData(environment: ExecuteEnvironment): Uint8Array {
 }
 
 /**
+ * The `EXECUTE` environment of the block after `parent`: the one place it is made, for building,
+ * calls, witness generation and verification alike.
+ */
+export function executeEnvironment(
+  params: ExecuteParams,
+  fork: StatelessFork,
+  parent: BlockHeader,
+  blobs: BlobStore,
+  options: { building?: boolean; onCall?: (record: ExecuteCallRecord) => void } = {},
+): ExecuteEnvironment {
+  return new ExecuteEnvironment({
+    params,
+    baseFee: executeBaseFeeAfter(parent, params),
+    fork,
+    blobs,
+    ...(options.building ? { building: true } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  });
+}
+
+/**
+ * The L1's chain rules for the chain node: `EXECUTE` at `0x0101` and its execute-gas market,
+ * whose fields every header carries in `extraData`, and blob transactions.
+ *
+ * @example
+ * const node = await ChainNode.open(config, { rules: l1ChainRules(config.execute) });
+ */
+export function l1ChainRules(params: ExecuteParams, fork: StatelessFork = L1_FORK): ChainRules {
+  return {
+    fork,
+    l2Constraints: false,
+    genesisExtraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee: params.initialBaseFee }),
+    blockRules: (blobs, onCall) => l1BlockRules(params, fork, blobs, onCall),
+    extend(parent, blobs, { building }) {
+      const environment = executeEnvironment(params, fork, parent, blobs, { building });
+      return {
+        precompiles: [environment.precompile()],
+        attach: (vm) => environment.attach(vm),
+        mark() {
+          const mark = environment.mark();
+          return () => environment.restore(mark);
+        },
+        postpones: (err) => err instanceof ExecutionFaultError && err.cause instanceof ExecuteGasDeferral,
+        extraData: () => executeExtraData(environment),
+        calls: () => environment.calls,
+      };
+    },
+    describe(header) {
+      const market = executeHeaderFields(header);
+      return `, execute gas ${market.executeGasUsed} at ${market.executeBaseFee} wei`;
+    },
+  };
+}
+
+/**
  * The L1 block rules with `EXECUTE` at `0x0101`, for one chain configuration.
  *
  * @example
@@ -56,13 +114,7 @@ export function l1BlockRules(
 ): BlockRules {
   return {
     forBlock(block: Block, parent: BlockHeader) {
-      const environment = new ExecuteEnvironment({
-        params,
-        baseFee: executeBaseFeeAfter(parent, params),
-        fork,
-        blobs,
-        ...(onCall ? { onCall } : {}),
-      });
+      const environment = executeEnvironment(params, fork, parent, blobs, onCall ? { onCall } : {});
       return {
         precompiles: [environment.precompile()],
         attach: (vm) => environment.attach(vm),

@@ -9,8 +9,8 @@ import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { type Abi, encodeFunctionData, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import { blobReferenceFor, blobSidecar, packBlobs } from "../execute/blob-input.ts";
-import { buildL2Block, createL2Genesis, type L2Block } from "../rollup/l2-chain.ts";
 import { MessageTree } from "../rollup/message-tree.ts";
+import { buildL2Block, createL2Genesis, type L2Block } from "../testing/l2-chain.ts";
 import { type BlobSource, DerivationError, settledBlock } from "./derive.ts";
 
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;

@@ -7,10 +7,10 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { type Abi, decodeEventLog, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
-import type { L1Node } from "../l1/node.ts";
+import type { ChainNode } from "../node/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
+import type { L1Client } from "../rollup/l1-client.ts";
 import { DerivationError, settledBlock } from "./derive.ts";
-import type { L1Client } from "./l1-client.ts";
 
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
 
@@ -37,10 +37,9 @@ export class Follower {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    readonly node: L1Node,
+    readonly node: ChainNode,
     private readonly options: FollowerOptions,
   ) {
-    if (!node.isL2) throw new DerivationError("the follower runs an L2 node");
     this.scannedTo = options.deployment.l1Block - 1n;
   }
 

@@ -20,12 +20,12 @@ import {
   parseEther,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../cli/devnet.ts";
 import { loadArtifact } from "../contracts/compile.ts";
+import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../devnet/devnet.ts";
 import { deployRollup } from "../rollup/deploy.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
+import { connectL1 } from "../rollup/l1-client.ts";
 import { claimWithdrawals } from "../rollup/withdrawal.ts";
-import { connectL1 } from "./l1-client.ts";
 import { type RunningL2, startL2Node } from "./node.ts";
 
 const SLOT_MS = 400;

@@ -1,16 +1,17 @@
 /**
  * An L2 node (docs/rollup.md, "L2 node"): the L2 chain of a rollup deployment, kept by the same
- * node as the L1's (`L1Node` with `l2: true`: no `EXECUTE`, no blobs), driven by a sequencer or
+ * chain node as the L1's under the L2's rules (no `EXECUTE`, no blobs), driven by a sequencer or
  * a follower, and served over the same JSON-RPC.
  */
 import { bytesToHex } from "@ethereumjs/util";
 import type { Hex } from "viem";
-import { L1Node, NodeError } from "../l1/node.ts";
+import { ChainNode } from "../node/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
+import { L2_RULES } from "../rollup/genesis.ts";
+import { connectL1 } from "../rollup/l1-client.ts";
 import { serveL2 } from "../rpc/l2.ts";
 import type { RpcServer } from "../rpc/server.ts";
 import { Follower } from "./follower.ts";
-import { connectL1 } from "./l1-client.ts";
 import { type Posting, Sequencer } from "./sequencer.ts";
 
 export type L2Role = "sequencer" | "follower";
@@ -39,7 +40,7 @@ export type L2NodeOptions = {
 };
 
 export type RunningL2 = {
-  node: L1Node;
+  node: ChainNode;
   sequencer?: Sequencer;
   follower?: Follower;
   server: RpcServer;
@@ -75,15 +76,11 @@ export async function startL2Node(options: L2NodeOptions): Promise<RunningL2> {
     );
   }
   let sequencer: Sequencer | undefined;
-  const node = await L1Node.open(deployment.chain, {
-    l2: true,
-    parentBeaconBlockRoot: () => {
-      if (sequencer === undefined) throw new NodeError("only the sequencer builds L2 blocks");
-      return sequencer.anchor;
-    },
+  const node = await ChainNode.open(deployment.chain, {
+    rules: L2_RULES,
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     ...(options.log !== undefined
-      ? { log: (line) => options.log?.(`L2 ${deployment.chain.chainId} ${role}: ${line}`) }
+      ? { log: (line: string) => options.log?.(`L2 ${deployment.chain.chainId} ${role}: ${line}`) }
       : {}),
   });
   if (bytesToHex(node.chain[0].block.hash()) !== deployment.genesisHash) {

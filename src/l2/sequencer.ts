@@ -23,7 +23,7 @@ import {
   EXECUTE_QUERY,
   packBlobs,
 } from "../execute/blob-input.ts";
-import type { L1Node } from "../l1/node.ts";
+import type { ChainNode } from "../node/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import {
   type Drop,
@@ -34,11 +34,11 @@ import {
   senderStateOf,
 } from "../rollup/forced.ts";
 import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
+import type { L1Client } from "../rollup/l1-client.ts";
 import { type Deposit, depositClaimArgs, depositLeaf, MessageTree } from "../rollup/message-tree.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { Follower } from "./follower.ts";
-import type { L1Client } from "./l1-client.ts";
 
 export type Posting = "calldata" | "blobs";
 
@@ -110,10 +110,9 @@ export class Sequencer {
   private readonly posting: Posting;
 
   constructor(
-    readonly node: L1Node,
+    readonly node: ChainNode,
     private readonly options: SequencerOptions,
   ) {
-    if (!node.isL2) throw new SequencerError("the sequencer runs an L2 node");
     this.anchor = this.tree.root();
     this.scannedTo = options.deployment.l1Block - 1n;
     this.address = privateKeyToAccount(options.key).address;
@@ -182,7 +181,10 @@ export class Sequencer {
     this.anchor = this.tree.root();
     await this.relayDeposits();
     const { drops, include } = await this.forcedForNextBlock(l1Head);
-    const { block, firstIncluded } = await this.node.produceBlockStartingWith(include.map((e) => e.tx));
+    const { block, firstIncluded } = await this.node.produceBlock({
+      first: include.map((e) => e.tx),
+      parentBeaconBlockRoot: this.anchor,
+    });
     if (firstIncluded < include.length) {
       this.log(`forced transaction ${include[firstIncluded].index} does not apply; the rollup waits on it`);
     }

@@ -4,7 +4,7 @@
  * `ProofMarket.advanceTo(now)` pops every timer due by `now`, in a fixed order, so the same calls
  * give the same run.
  */
-import { Heap } from "./heap.ts";
+import { Heap } from "../util/heap.ts";
 
 /**
  * What a timer does when it fires. The numeric value orders timers due at the same instant: an

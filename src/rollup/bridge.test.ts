@@ -11,8 +11,10 @@ import { type Address, bytesToHex, createAddressFromString, hexToBytes } from "@
 import type { Hex } from "viem";
 import { compileSolidity, loadArtifact } from "../contracts/compile.ts";
 import { parseL1Config } from "../l1/config.ts";
-import { L1Node } from "../l1/node.ts";
-import { balanceOf } from "../l1/testing.ts";
+import { type L1Node, openL1Node } from "../l1/node.ts";
+import { DevChain } from "../node/dev.ts";
+import { balanceOf } from "../testing/l1.ts";
+import { bridgeDeployment, Deployed, deploy, receiptOf } from "../testing/rollup.ts";
 import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "./genesis.ts";
 import {
   type Deposit,
@@ -23,7 +25,6 @@ import {
   withdrawalHash,
   withdrawalSlot,
 } from "./message-tree.ts";
-import { bridgeDeployment, Deployed, deploy, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;
@@ -69,10 +70,14 @@ async function world(): Promise<World> {
   const config = parseL1Config({});
   const genesis = { ...config.genesis, alloc: { [L2_BRIDGE_ADDRESS]: l2BridgeGenesisAccount(PREMINT) } };
   const w = { anchor: EMPTY_ROOT, tree: new MessageTree() } as World;
-  w.node = await L1Node.open({ ...config, genesis }, { parentBeaconBlockRoot: () => hexToBytes(w.anchor) });
+  w.node = await openL1Node({ ...config, genesis });
+  // Every block of this world carries the anchor as its parent beacon root, as an L2 block does.
+  const produce = w.node.produceBlock.bind(w.node);
+  w.node.produceBlock = (request = {}) =>
+    produce({ parentBeaconBlockRoot: hexToBytes(w.anchor), ...request });
   [w.l1Bridge] = await deploy(w.node, 0, [bridgeDeployment()]);
   w.l2Bridge = new Deployed(w.node, createAddressFromString(L2_BRIDGE_ADDRESS), loadArtifact("L2Bridge").abi);
-  await w.node.setCode(HARNESS_ADDRESS, hexToBytes(harness.deployedBytecode));
+  await new DevChain(w.node).setCode(HARNESS_ADDRESS, hexToBytes(harness.deployedBytecode));
   w.harness = new Deployed(w.node, HARNESS_ADDRESS, harness.abi);
   return w;
 }

@@ -14,20 +14,10 @@ import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/uti
 import { type Abi, decodeErrorResult, encodeFunctionData, type Hex, parseAbi } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import type { StoredReceipt } from "../l1/receipts.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
-import { balanceOf, memoryNode, reverifyBlock } from "../l1/testing.ts";
-import type { Genesis } from "../workload/transfers.ts";
-import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
-import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "./l2-chain.ts";
-import {
-  type Deposit,
-  depositClaimArgs,
-  depositLeaf,
-  MessageTree,
-  type Withdrawal,
-  withdrawalHash,
-} from "./message-tree.ts";
+import type { StoredReceipt } from "../node/receipts.ts";
+import { balanceOf, memoryNode, reverifyBlock } from "../testing/l1.ts";
+import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "../testing/l2-chain.ts";
 import {
   Deployed,
   deploy,
@@ -36,7 +26,17 @@ import {
   l2BridgeCall,
   receiptOf,
   withdrawalProof,
-} from "./testing.ts";
+} from "../testing/rollup.ts";
+import type { Genesis } from "../workload/transfers.ts";
+import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import {
+  type Deposit,
+  depositClaimArgs,
+  depositLeaf,
+  MessageTree,
+  type Withdrawal,
+  withdrawalHash,
+} from "./message-tree.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;

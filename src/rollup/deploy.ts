@@ -8,9 +8,9 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { type Abi, encodeDeployData, encodeFunctionData, getContractAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
-import { L1Node } from "../l1/node.ts";
-import type { L1Client } from "../l2/l1-client.ts";
 import { genesisBacking, l2ChainConfig, type RollupDeployment } from "./deployment.ts";
+import { l2Genesis } from "./genesis.ts";
+import type { L1Client } from "./l1-client.ts";
 
 export type DeployRollupOptions = {
   chainId: bigint;
@@ -60,9 +60,7 @@ export async function deployRollup(l1: L1Client, options: DeployRollupOptions): 
     ...(options.gasLimit !== undefined ? { gasLimit: options.gasLimit } : {}),
   });
   if (chain.chainId === l1.chainId) throw new DeployError(`the L2 chain id ${chain.chainId} is the L1's`);
-  // The genesis exactly as every L2 node builds it.
-  const l2 = await L1Node.open(chain, { l2: true });
-  const genesis = l2.chain[0].block;
+  const genesis = await l2Genesis(chain);
   const genesisHash = bytesToHex(genesis.hash());
   const genesisStateRoot = bytesToHex(genesis.header.stateRoot);
 

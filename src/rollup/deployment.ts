@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Hex } from "viem";
-import { type L1Config, l1ConfigToJson, parseL1Config } from "../l1/config.ts";
+import { type ChainConfig, configToJson, parseChainConfig } from "../node/config.ts";
 import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "./genesis.ts";
 
 /** Parsed JSON, before validation. */
@@ -16,11 +16,8 @@ const ETHER = 10n ** 18n;
 export type RollupDeployment = {
   /** The L1's chain id, so a node refuses an L1 it was not deployed on. */
   l1ChainId: bigint;
-  /**
-   * The L2 chain: chain id, block gas limit, genesis and dev accounts (the L1 node's config
-   * format; its `execute` and `slotTimeMs` fields do not apply to an L2).
-   */
-  chain: L1Config;
+  /** The L2 chain: chain id, block gas limit, genesis, dev accounts and mempool limits. */
+  chain: ChainConfig;
   genesisHash: Hex;
   genesisStateRoot: Hex;
   contracts: {
@@ -62,8 +59,8 @@ export type L2ChainOptions = {
  * const chain = l2ChainConfig({ chainId: 901n });
  * genesisBacking(chain); // 10 × 100 ether: what the deployer escrows in the L1 bridge
  */
-export function l2ChainConfig(options: L2ChainOptions): L1Config {
-  const config = parseL1Config({
+export function l2ChainConfig(options: L2ChainOptions): ChainConfig {
+  const config = parseChainConfig({
     chainId: options.chainId.toString(),
     gasLimit: (options.gasLimit ?? 15_000_000n).toString(),
     devAccounts: { count: 10, balance: (options.devBalance ?? 100n * ETHER).toString() },
@@ -79,7 +76,7 @@ export function l2ChainConfig(options: L2ChainOptions): L1Config {
  * The L2 value outside the bridge predeploy at genesis: what the L1 bridge must escrow at
  * deployment so that every withdrawal of it is backed.
  */
-export function genesisBacking(chain: L1Config): bigint {
+export function genesisBacking(chain: ChainConfig): bigint {
   let total = BigInt(chain.devAccounts.count) * chain.devAccounts.balance;
   for (const [address, account] of Object.entries(chain.genesis.alloc)) {
     if (address.toLowerCase() !== L2_BRIDGE_ADDRESS) total += account.balance;
@@ -91,7 +88,7 @@ export function genesisBacking(chain: L1Config): bigint {
 export function deploymentToJson(deployment: RollupDeployment): Json {
   return {
     l1ChainId: deployment.l1ChainId.toString(),
-    chain: l1ConfigToJson(deployment.chain),
+    chain: configToJson(deployment.chain),
     genesisHash: deployment.genesisHash,
     genesisStateRoot: deployment.genesisStateRoot,
     contracts: deployment.contracts,
@@ -101,6 +98,16 @@ export function deploymentToJson(deployment: RollupDeployment): Json {
 
 export function saveDeployment(path: string, deployment: RollupDeployment): void {
   writeFileSync(path, `${JSON.stringify(deploymentToJson(deployment), null, 2)}\n`);
+}
+
+/**
+ * A deployment's chain config without the L1-only fields that files written before the chain
+ * config was split from the L1's carry (`slotTimeMs`, `execute`, `rpc`): they never applied.
+ */
+function withoutL1Fields(chain: unknown): Json {
+  if (typeof chain !== "object" || chain === null || Array.isArray(chain)) return chain;
+  const { slotTimeMs: _slot, execute: _execute, rpc: _rpc, ...rest } = chain as Record<string, unknown>;
+  return rest;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -136,9 +143,9 @@ export function loadDeployment(path: string): RollupDeployment {
     if (typeof value !== "string" || !/^[0-9]+$/.test(value)) fail(field, "a decimal integer string");
     return BigInt(value as string);
   };
-  let chain: L1Config;
+  let chain: ChainConfig;
   try {
-    chain = parseL1Config(json.chain as Json);
+    chain = parseChainConfig(withoutL1Fields(json.chain));
   } catch (err) {
     throw new DeploymentFileError(path, (err as Error).message);
   }

@@ -9,12 +9,12 @@ import { describe, it } from "node:test";
 import { bytesToHex } from "@ethereumjs/util";
 import { getAddress } from "viem";
 import type { L1Node } from "../l1/node.ts";
-import type { StoredReceipt } from "../l1/receipts.ts";
-import { balanceOf, memoryNode } from "../l1/testing.ts";
+import type { StoredReceipt } from "../node/receipts.ts";
+import { balanceOf, memoryNode } from "../testing/l1.ts";
+import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "../testing/l2-chain.ts";
+import { type Deployed, deployBridgedRollup, NONE, receiptOf, TREASURY } from "../testing/rollup.ts";
 import type { Genesis } from "../workload/transfers.ts";
-import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "./l2-chain.ts";
 import { MessageTree } from "./message-tree.ts";
-import { type Deployed, deployBridgedRollup, NONE, receiptOf, TREASURY } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;

@@ -28,8 +28,17 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Abi, type AbiParameter, encodeAbiParameters, getAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import { memoryNode } from "../l1/testing.ts";
 import { commonFor } from "../stateless/chain.ts";
+import { memoryNode } from "../testing/l1.ts";
+import {
+  buildL2Block,
+  createL2Genesis,
+  L2_CHAIN_ID,
+  L2_FORK,
+  type L2Block,
+  l2Transaction,
+} from "../testing/l2-chain.ts";
+import { Deployed, deploy, deployBridgedRollup, type Revert, receiptOf } from "../testing/rollup.ts";
 import { devAccounts, type Genesis } from "../workload/transfers.ts";
 import {
   advanceArgs,
@@ -48,15 +57,6 @@ import {
   restHashes,
   senderStateOf,
 } from "./forced.ts";
-import {
-  buildL2Block,
-  createL2Genesis,
-  L2_CHAIN_ID,
-  L2_FORK,
-  type L2Block,
-  l2Transaction,
-} from "./l2-chain.ts";
-import { Deployed, deploy, deployBridgedRollup, type Revert, receiptOf } from "./testing.ts";
 
 const ETHER = 10n ** 18n;
 const GWEI = 10n ** 9n;

@@ -17,8 +17,8 @@ import { getMerkleStateProof, type MerkleStateManager } from "@ethereumjs/statem
 import { type Address, bytesToHex, equalsBytes, MapDB } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodeAbiParameters, type Hex } from "viem";
+import type { BlockParent } from "../node/builder.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
-import type { L2Block, L2Parent } from "./l2-chain.ts";
 
 /** Why a forced transaction could not have been included (`DropReason` in the contract). */
 export const DropReason = {
@@ -50,7 +50,7 @@ export type Drop = {
  * The L2 state a drop's account proof is read from: a state manager at the block's pre-state (the
  * L2 node's `node.stateAt()`), or the parent block with its state (a built `L2Block`, a genesis).
  */
-export type PreState = MerkleStateManager | L2Parent;
+export type PreState = MerkleStateManager | BlockParent;
 
 /** A forced transaction's fields that decide whether the L2 could include it. */
 export type ForcedFields = { nonce: bigint; gasLimit: bigint; maxFeePerGas: bigint; maxCost: bigint };
@@ -211,7 +211,11 @@ export async function dropFor(
 }
 
 /** `advance(input, forcedCount, restHashes, drops)`'s arguments for `block`. */
-export function advanceArgs(block: L2Block, forcedCount: number, drops: Drop[] = []) {
+export function advanceArgs(
+  block: { bytes: Uint8Array; block: Block },
+  forcedCount: number,
+  drops: Drop[] = [],
+) {
   return [bytesToHex(block.bytes), BigInt(forcedCount), restHashes(block.block, forcedCount), drops] as const;
 }
 

@@ -10,12 +10,9 @@ import { describe, it } from "node:test";
 import { type Address, bytesToHex, createAddressFromString, hexToBytes, MapDB } from "@ethereumjs/util";
 import { getAddress, type Hex } from "viem";
 import type { L1Node } from "../l1/node.ts";
-import { balanceOf, memoryNode } from "../l1/testing.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
-import { devAccounts, type Genesis } from "../workload/transfers.ts";
-import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
-import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "./l2-chain.ts";
-import { type Deposit, depositClaimArgs, depositLeaf, MessageTree, type Withdrawal } from "./message-tree.ts";
+import { balanceOf, memoryNode } from "../testing/l1.ts";
+import { buildL2Block, createL2Genesis, type L2Block, l2Transaction } from "../testing/l2-chain.ts";
 import {
   bridgeDeployment,
   type Deployed,
@@ -25,7 +22,10 @@ import {
   receiptOf,
   TREASURY,
   withdrawalProof,
-} from "./testing.ts";
+} from "../testing/rollup.ts";
+import { devAccounts, type Genesis } from "../workload/transfers.ts";
+import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import { type Deposit, depositClaimArgs, depositLeaf, MessageTree, type Withdrawal } from "./message-tree.ts";
 
 const ETHER = 10n ** 18n;
 const GWEI = 10n ** 9n;

@@ -8,10 +8,10 @@ import { before, describe, it } from "node:test";
 import { bytesToHex } from "@ethereumjs/util";
 import { getAddress, type Hex } from "viem";
 import type { L1Node } from "../l1/node.ts";
-import { type L2Block, memoryNode, validL2Block } from "../l1/testing.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
+import { type L2Block, memoryNode, validL2Block } from "../testing/l1.ts";
+import { type Deployed, deploy, NONE, receiptOf, rollupDeployment } from "../testing/rollup.ts";
 import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
-import { type Deployed, deploy, NONE, receiptOf, rollupDeployment } from "./testing.ts";
 
 /** The timelock's delay, in L1 blocks. */
 const DELAY = 5n;

@@ -12,6 +12,7 @@ import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { type Hex, keccak256, numberToHex, pad, toBytes } from "viem";
 import type { L1Node } from "../l1/node.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
+import { decodeStatelessInput } from "../stateless/ssz.ts";
 import {
   balanceOf,
   type L2Block,
@@ -19,10 +20,8 @@ import {
   reverifyBlock,
   validL2Block,
   withWrongStateRoot,
-} from "../l1/testing.ts";
-import { decodeStatelessInput } from "../stateless/ssz.ts";
-import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
-import { buildL2Block, createL2Genesis, l2Transaction } from "./l2-chain.ts";
+} from "../testing/l1.ts";
+import { buildL2Block, createL2Genesis, l2Transaction } from "../testing/l2-chain.ts";
 import {
   type Deployed,
   type Deployment,
@@ -32,7 +31,8 @@ import {
   type Revert,
   receiptOf,
   rollupDeployment,
-} from "./testing.ts";
+} from "../testing/rollup.ts";
+import { createGenesis, DEVNET_CHAIN_ID } from "../workload/transfers.ts";
 
 /** Sent with every `advance`: far above the fee, since the rollup forwards the excess back. */
 const PREPAYMENT = 10n ** 18n;

@@ -34,8 +34,9 @@ import {
 } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import { memoryNode, nextNonce } from "../l1/testing.ts";
+import { DevChain } from "../node/dev.ts";
 import { serveL1 } from "../rpc/l1.ts";
+import { memoryNode, nextNonce } from "../testing/l1.ts";
 
 const harness = loadArtifact("StateProofHarness");
 const abi: Abi = harness.abi;
@@ -173,7 +174,7 @@ describe("StateProof against eth_getProof proofs", () => {
 
   before(async () => {
     ({ node: verifier } = await memoryNode());
-    await verifier.setCode(HARNESS, hexToBytes(harness.deployedBytecode));
+    await new DevChain(verifier).setCode(HARNESS, hexToBytes(harness.deployedBytecode));
 
     ({ node: state } = await memoryNode());
     deployer = state.devAccounts[0].address as Hex;
@@ -440,13 +441,13 @@ describe("StateProof on a state of 200 accounts", () => {
   before(async () => {
     if (verifier === undefined) {
       ({ node: verifier } = await memoryNode());
-      await verifier.setCode(HARNESS, hexToBytes(harness.deployedBytecode));
+      await new DevChain(verifier).setCode(HARNESS, hexToBytes(harness.deployedBytecode));
     }
     ({ node: state } = await memoryNode());
     for (const [i, address] of addresses.entries()) {
-      await state.setBalance(createAddressFromString(address), balanceOf(i));
+      await new DevChain(state).setBalance(createAddressFromString(address), balanceOf(i));
     }
-    await state.setStorageAt(
+    await new DevChain(state).setStorageAt(
       createAddressFromString(addresses[0]),
       hexToBytes(word(9n)),
       hexToBytes(word(99n)),
@@ -506,7 +507,7 @@ describe("StateProof on tries built directly", () => {
   before(async () => {
     if (verifier === undefined) {
       ({ node: verifier } = await memoryNode());
-      await verifier.setCode(HARNESS, hexToBytes(harness.deployedBytecode));
+      await new DevChain(verifier).setCode(HARNESS, hexToBytes(harness.deployedBytecode));
     }
   });
 

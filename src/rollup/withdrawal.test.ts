@@ -11,20 +11,15 @@ import { type Address, bytesToHex, createAddressFromString, hexToBytes, MapDB } 
 import { type Abi, getAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import { balanceOf, memoryNode } from "../l1/testing.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
-import type { Genesis } from "../workload/transfers.ts";
-import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
-import { buildL2Block, createL2Genesis, L2_CHAIN_ID, type L2Block, l2Transaction } from "./l2-chain.ts";
+import { balanceOf, memoryNode } from "../testing/l1.ts";
 import {
-  type Deposit,
-  depositClaimArgs,
-  depositLeaf,
-  MessageTree,
-  type Withdrawal,
-  withdrawalHash,
-  withdrawalSlot,
-} from "./message-tree.ts";
+  buildL2Block,
+  createL2Genesis,
+  L2_CHAIN_ID,
+  type L2Block,
+  l2Transaction,
+} from "../testing/l2-chain.ts";
 import {
   bridgeDeployment,
   Deployed,
@@ -35,7 +30,18 @@ import {
   receiptOf,
   rollupDeployment,
   withdrawalProof,
-} from "./testing.ts";
+} from "../testing/rollup.ts";
+import type { Genesis } from "../workload/transfers.ts";
+import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import {
+  type Deposit,
+  depositClaimArgs,
+  depositLeaf,
+  MessageTree,
+  type Withdrawal,
+  withdrawalHash,
+  withdrawalSlot,
+} from "./message-tree.ts";
 
 const ETHER = 10n ** 18n;
 const PREMINT = 1_000_000n * ETHER;

@@ -12,9 +12,9 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
-import { type L1Client, revertOf } from "../l2/l1-client.ts";
 import type { RollupDeployment } from "./deployment.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import { type L1Client, revertOf } from "./l1-client.ts";
 import { type Withdrawal, withdrawalHash, withdrawalSlot } from "./message-tree.ts";
 
 const L2_BRIDGE_ABI = loadArtifact("L2Bridge").abi as Abi;

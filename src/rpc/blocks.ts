@@ -4,12 +4,12 @@
  * which the node does not build ahead of its slot). Unknown blocks are `undefined` for block
  * getters, which answer null, and the geth error "header not found" for state queries.
  */
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import type { BlockSpec } from "./params.ts";
 
 /** The block number a spec names, or `undefined` for an unknown hash or a number past the head. */
-export function blockNumberOf(node: L1Node, spec: BlockSpec): bigint | undefined {
+export function blockNumberOf(node: ChainNode, spec: BlockSpec): bigint | undefined {
   if ("tag" in spec) return spec.tag === "earliest" ? 0n : node.head.header.number;
   if ("number" in spec) return spec.number <= node.head.header.number ? spec.number : undefined;
   return node.blockByHash(spec.hash)?.block.header.number;
@@ -21,7 +21,7 @@ export function blockNumberOf(node: L1Node, spec: BlockSpec): bigint | undefined
  * @example
  * const entry = chainBlockOf(node, { tag: "latest" })!;
  */
-export function chainBlockOf(node: L1Node, spec: BlockSpec): ChainBlock | undefined {
+export function chainBlockOf(node: ChainNode, spec: BlockSpec): ChainBlock | undefined {
   const number = blockNumberOf(node, spec);
   return number === undefined ? undefined : node.blockByNumber(number);
 }
@@ -40,7 +40,7 @@ export function headerNotFound(): RpcError {
  * const { root } = stateOf(node, { tag: "latest" });
  * const account = await node.stateAt(root).getAccount(address);
  */
-export function stateOf(node: L1Node, spec: BlockSpec): { entry: ChainBlock; root: Uint8Array } {
+export function stateOf(node: ChainNode, spec: BlockSpec): { entry: ChainBlock; root: Uint8Array } {
   const number = blockNumberOf(node, spec);
   const entry = number === undefined ? undefined : node.blockByNumber(number);
   if (number === undefined || entry === undefined) throw headerNotFound();

@@ -1,13 +1,15 @@
 /**
  * Dev methods under the names anvil, hardhat and ganache use (`anvil_*`, `hardhat_*`, `evm_*`),
  * as viem's test client calls them in "anvil" and "hardhat" mode, and the `txpool_*` methods.
- * State changes go through the node, which logs them and re-checks the mempool.
+ * State changes go through the node's dev controls (src/node/dev.ts), which the node logs; the
+ * mempool is re-checked after each.
  */
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToHex, setLengthLeft } from "@ethereumjs/util";
 import { getAddress } from "viem";
-import type { PoolTransaction } from "../l1/mempool.ts";
-import type { L1Node } from "../l1/node.ts";
+import type { DevChain } from "../node/dev.ts";
+import type { PoolTransaction } from "../node/mempool.ts";
+import type { ChainNode } from "../node/node.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
 import { formatTransaction, quantity } from "./format.ts";
 import {
@@ -53,7 +55,7 @@ const parseMineOptions: Parser<{ timestamp?: bigint; blocks?: bigint }> = (value
  * Mines `count` blocks; with `interval`, each after the first `interval` seconds after the one
  * before it (anvil's `anvil_mine`).
  */
-async function mineBlocks(node: L1Node, count: bigint, interval = 0n, timestamp?: bigint): Promise<void> {
+async function mineBlocks(dev: DevChain, count: bigint, interval = 0n, timestamp?: bigint): Promise<void> {
   if (count > MAX_MINE_BLOCKS) {
     throw new RpcError(
       INVALID_PARAMS,
@@ -61,14 +63,14 @@ async function mineBlocks(node: L1Node, count: bigint, interval = 0n, timestamp?
     );
   }
   for (let i = 0n; i < count; i++) {
-    if (i === 0n && timestamp !== undefined) node.nextTimestamp = timestamp;
-    else if (i > 0n && interval > 0n) node.nextTimestamp = node.head.header.timestamp + interval;
-    await node.mine();
+    if (i === 0n && timestamp !== undefined) dev.setNextBlockTimestamp(timestamp);
+    else if (i > 0n && interval > 0n) dev.setNextBlockTimestamp(dev.node.head.header.timestamp + interval);
+    await dev.produceBlock();
   }
 }
 
 /** Rejects a timestamp the next block cannot have (anvil: "lower than or equal to previous block's"). */
-function checkNextTimestamp(node: L1Node, timestamp: bigint): void {
+function checkNextTimestamp(node: ChainNode, timestamp: bigint): void {
   const previous = node.head.header.timestamp;
   if (timestamp <= previous) {
     throw new RpcError(
@@ -79,7 +81,7 @@ function checkNextTimestamp(node: L1Node, timestamp: bigint): void {
 }
 
 /** Pending (executable now) and queued transactions per sender, as `txpool_content` groups them. */
-async function poolBySender(node: L1Node) {
+async function poolBySender(node: ChainNode) {
   const sm = node.stateAt();
   const senders = new Map<string, Address>();
   for (const entry of node.mempool.all()) senders.set(entry.sender.toString(), entry.sender);
@@ -114,13 +116,14 @@ function summary(tx: TypedTransaction): string {
  * The dev and txpool methods.
  *
  * @example
- * const methods = devMethods(node);
+ * const methods = devMethods(new DevChain(node));
  * await methods.anvil_setBalance([address, "0xde0b6b3a7640000"], { transport: "http" });
  */
-export function devMethods(node: L1Node): RpcMethods {
+export function devMethods(dev: DevChain): RpcMethods {
+  const { node } = dev;
   const setBalance: RpcHandler = async (params) => {
     expectParams(params, 2);
-    await node.setBalance(
+    await dev.setBalance(
       param(params, 0, "address", parseAddress),
       param(params, 1, "balance", parseLooseInteger),
     );
@@ -128,7 +131,7 @@ export function devMethods(node: L1Node): RpcMethods {
   };
   const setCode: RpcHandler = async (params) => {
     expectParams(params, 2);
-    await node.setCode(param(params, 0, "address", parseAddress), param(params, 1, "code", parseData));
+    await dev.setCode(param(params, 0, "address", parseAddress), param(params, 1, "code", parseData));
     return null;
   };
   const setStorageAt: RpcHandler = async (params) => {
@@ -136,12 +139,12 @@ export function devMethods(node: L1Node): RpcMethods {
     const address = param(params, 0, "address", parseAddress);
     const slot = param(params, 1, "slot", parseSlot);
     const value = param(params, 2, "value", parseWord);
-    await node.setStorageAt(address, slot, setLengthLeft(value, 32));
+    await dev.setStorageAt(address, slot, setLengthLeft(value, 32));
     return true;
   };
   const setNonce: RpcHandler = async (params) => {
     expectParams(params, 2);
-    await node.setNonce(
+    await dev.setNonce(
       param(params, 0, "address", parseAddress),
       param(params, 1, "nonce", parseLooseInteger),
     );
@@ -151,15 +154,15 @@ export function devMethods(node: L1Node): RpcMethods {
     expectParams(params, 2, 0);
     const count = optionalParam(params, 0, "blocks", parseLooseInteger, 1n);
     const interval = optionalParam(params, 1, "interval", parseLooseInteger, 0n);
-    await mineBlocks(node, count, interval);
+    await mineBlocks(dev, count, interval);
     return null;
   };
   const setAutomine: RpcHandler = (params) => {
     expectParams(params, 1);
-    node.automine = param(params, 0, "enabled", parseBool);
+    dev.automine = param(params, 0, "enabled", parseBool);
     return null;
   };
-  const getAutomine: RpcHandler = () => node.automine;
+  const getAutomine: RpcHandler = () => dev.automine;
   const dropTransaction: RpcHandler = (params) => {
     expectParams(params, 1);
     const hash = param(params, 0, "transactionHash", parseHash);
@@ -181,17 +184,17 @@ export function devMethods(node: L1Node): RpcMethods {
       expectParams(params, 1, 0);
       const options = optionalParam(params, 0, "timestamp", parseMineOptions, {});
       if (options.timestamp !== undefined) checkNextTimestamp(node, options.timestamp);
-      await mineBlocks(node, options.blocks ?? 1n, 0n, options.timestamp);
+      await mineBlocks(dev, options.blocks ?? 1n, 0n, options.timestamp);
       return "0x0";
     },
     evm_snapshot: (params) => {
       expectParams(params, 0);
-      return quantity(node.snapshot());
+      return quantity(dev.snapshot());
     },
     evm_revert: (params) => {
       expectParams(params, 1);
       const id = param(params, 0, "snapshotId", parseLooseInteger);
-      return id > BigInt(Number.MAX_SAFE_INTEGER) ? false : node.revert(Number(id));
+      return id > BigInt(Number.MAX_SAFE_INTEGER) ? false : dev.revert(Number(id));
     },
     evm_increaseTime: (params) => {
       expectParams(params, 1);
@@ -199,13 +202,13 @@ export function devMethods(node: L1Node): RpcMethods {
       if (seconds > 1n << 40n)
         throw new RpcError(INVALID_PARAMS, `invalid argument 0 (seconds): ${seconds} is too large`);
       // anvil answers with the total offset, as a number.
-      return node.increaseTime(Number(seconds));
+      return dev.increaseTime(Number(seconds));
     },
     evm_setNextBlockTimestamp: (params) => {
       expectParams(params, 1);
       const timestamp = param(params, 0, "timestamp", parseLooseInteger);
       checkNextTimestamp(node, timestamp);
-      node.nextTimestamp = timestamp;
+      dev.setNextBlockTimestamp(timestamp);
       return null;
     },
     evm_setAutomine: setAutomine,

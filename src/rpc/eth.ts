@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { bytesToHex } from "@ethereumjs/util";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { chainBlockOf } from "./blocks.ts";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 import { feeHistory, gasPrice, nextBlobBaseFee, suggestedTip } from "./fees.ts";
@@ -52,7 +52,11 @@ function transactionAt(entry: ChainBlock | undefined, index: bigint): Json | nul
  * @example
  * const methods = ethMethods(node, new FilterRegistry(node), new Subscriptions(node));
  */
-export function ethMethods(node: L1Node, filters: FilterRegistry, subscriptions: Subscriptions): RpcMethods {
+export function ethMethods(
+  node: ChainNode,
+  filters: FilterRegistry,
+  subscriptions: Subscriptions,
+): RpcMethods {
   const noParams = (params: unknown[]) => expectParams(params, 0);
   return {
     // ------------------------------------------------------------ node

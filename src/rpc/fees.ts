@@ -4,7 +4,7 @@
  * sent now lands; the suggested tip is the median tip of recent blocks, 1 gwei on an idle chain.
  */
 import type { Block } from "@ethereumjs/block";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { blockNumberOf } from "./blocks.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
 import { type Json, quantity } from "./format.ts";
@@ -18,12 +18,12 @@ const TIP_BLOCKS = 20;
 export const MAX_FEE_HISTORY_BLOCKS = 1024;
 
 /** The base fee of the block after the head. */
-export function nextBaseFee(node: L1Node): bigint {
+export function nextBaseFee(node: ChainNode): bigint {
   return node.head.header.calcNextBaseFee();
 }
 
 /** The blob base fee of the block after the head. */
-export function nextBlobBaseFee(node: L1Node): bigint {
+export function nextBlobBaseFee(node: ChainNode): bigint {
   const { header } = node.head;
   return header.calcNextBlobGasPrice(header.common);
 }
@@ -43,7 +43,7 @@ function blockTips(entry: ChainBlock): { tip: bigint; gasUsed: bigint }[] {
  * @example
  * suggestedTip(node) // 1000000000n on a fresh chain
  */
-export function suggestedTip(node: L1Node): bigint {
+export function suggestedTip(node: ChainNode): bigint {
   const tips: bigint[] = [];
   const head = Number(node.head.header.number);
   for (let n = head; n > 0 && n > head - TIP_BLOCKS; n--) {
@@ -55,7 +55,7 @@ export function suggestedTip(node: L1Node): bigint {
 }
 
 /** `eth_gasPrice`: the next base fee plus the suggested tip (geth's answer). */
-export function gasPrice(node: L1Node): bigint {
+export function gasPrice(node: ChainNode): bigint {
   return nextBaseFee(node) + suggestedTip(node);
 }
 
@@ -106,7 +106,7 @@ export function checkPercentiles(percentiles: number[]): void {
  * feeHistory(node, 4n, { tag: "latest" }, [25, 75]).baseFeePerGas.length; // 5 once 4 blocks exist
  */
 export function feeHistory(
-  node: L1Node,
+  node: ChainNode,
   blockCount: bigint,
   newest: BlockSpec,
   percentiles?: number[],

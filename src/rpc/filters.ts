@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { bytesToHex } from "@ethereumjs/util";
 import type { Hex } from "viem";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { INVALID_INPUT, INVALID_PARAMS, METHOD_NOT_FOUND, RpcError } from "./errors.ts";
 import { formatHeader, type Json } from "./format.ts";
 import { getLogs, type LogCriteria, type LogQuery, matchingLogs, type RangeLogQuery } from "./logs.ts";
@@ -53,7 +53,7 @@ export class FilterRegistry {
   private unlisten: (() => void) | undefined;
 
   constructor(
-    private readonly node: L1Node,
+    private readonly node: ChainNode,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -165,7 +165,7 @@ export type SubscriptionKind = { kind: "newHeads" } | { kind: "logs"; criteria: 
 export class Subscriptions {
   private readonly active = new Map<string, Subscription>();
 
-  constructor(private readonly node: L1Node) {}
+  constructor(private readonly node: ChainNode) {}
 
   subscribe(kind: SubscriptionKind, context: RpcContext): Hex {
     const notify = context.notify;

@@ -15,9 +15,9 @@ import {
 } from "@ethereumjs/tx";
 import { bytesToBigInt, bytesToHex } from "@ethereumjs/util";
 import type { Hex } from "viem";
-import type { ChainBlock } from "../l1/node.ts";
-import { effectiveGasPrice, type StoredLog, type StoredReceipt } from "../l1/receipts.ts";
 import { executeHeaderFields } from "../l1/rules.ts";
+import type { ChainBlock } from "../node/node.ts";
+import { effectiveGasPrice, type StoredLog, type StoredReceipt } from "../node/receipts.ts";
 
 export type Json = Record<string, unknown>;
 

@@ -37,8 +37,9 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../contracts/compile.ts";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
 import { parseL1Config } from "../l1/config.ts";
-import { L1Node } from "../l1/node.ts";
-import { type L2Block, validL2Block } from "../l1/testing.ts";
+import { type L1Node, openL1Node } from "../l1/node.ts";
+import { DevChain } from "../node/dev.ts";
+import { type L2Block, validL2Block } from "../testing/l1.ts";
 import { serveL1 } from "./l1.ts";
 import { LIMIT_EXCEEDED, queryRange } from "./logs.ts";
 import type { RpcServer } from "./server.ts";
@@ -54,9 +55,10 @@ const EMITTER = "0x00000000000000000000000000000000000e1177" as Hex;
 type RpcReply = { result?: unknown; error?: { code: number; message: string; data?: unknown } };
 
 async function startNode(): Promise<{ node: L1Node; server: RpcServer }> {
-  const node = await L1Node.open(parseL1Config({}));
-  node.automine = true;
-  const server = await serveL1(node, { port: 0 });
+  const node = await openL1Node(parseL1Config({}));
+  const dev = new DevChain(node);
+  dev.automine = true;
+  const server = await serveL1(node, { port: 0, dev });
   return { node, server };
 }
 

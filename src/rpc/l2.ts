@@ -5,12 +5,12 @@
  * would make the chain underivable from L1. A follower takes no transactions.
  */
 import { createTxFromRLP } from "@ethereumjs/tx";
-import type { L1Node } from "../l1/node.ts";
+import type { ChainNode } from "../node/node.ts";
 import { RpcError, TRANSACTION_REJECTED } from "./errors.ts";
 import { ethMethods } from "./eth.ts";
 import { FilterRegistry, Subscriptions } from "./filters.ts";
 import type { Json } from "./format.ts";
-import { nrxMethods } from "./nrx.ts";
+import { chainMethods } from "./nrx.ts";
 import { param, parseCallRequest, parseData } from "./params.ts";
 import type { RpcMethods } from "./payload.ts";
 import { type RpcServer, startRpcServer } from "./server.ts";
@@ -29,22 +29,11 @@ export type L2RpcOptions = {
  * @example
  * const methods = l2RpcMethods(node, { status: () => ({ role: "sequencer" }) });
  */
-export function l2RpcMethods(node: L1Node, options: L2RpcOptions): RpcMethods {
-  const {
-    nrx_verifyBlock,
-    debug_executionWitness,
-    debug_getRawBlock,
-    debug_getRawHeader,
-    debug_getRawReceipts,
-  } = nrxMethods(node);
+export function l2RpcMethods(node: ChainNode, options: L2RpcOptions): RpcMethods {
   const methods: RpcMethods = {
     ...ethMethods(node, new FilterRegistry(node), new Subscriptions(node)),
     ...stateMethods(node),
-    nrx_verifyBlock,
-    debug_executionWitness,
-    debug_getRawBlock,
-    debug_getRawHeader,
-    debug_getRawReceipts,
+    ...chainMethods(node),
     nrx_rollup: () => options.status(),
   };
   if (options.follower) {
@@ -96,7 +85,7 @@ export type ServeL2Options = L2RpcOptions & { host?: string; port: number; log?:
  * @example
  * const server = await serveL2(node, { port: 9545, status: () => sequencer.status() });
  */
-export function serveL2(node: L1Node, options: ServeL2Options): Promise<RpcServer> {
+export function serveL2(node: ChainNode, options: ServeL2Options): Promise<RpcServer> {
   return startRpcServer({
     port: options.port,
     methods: l2RpcMethods(node, options),

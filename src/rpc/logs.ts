@@ -4,8 +4,8 @@
  * wildcard (null), one topic, or any of a list (OR), as in geth.
  */
 import type { Hex } from "viem";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
-import type { StoredLog } from "../l1/receipts.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
+import type { StoredLog } from "../node/receipts.ts";
 import { blockNumberOf } from "./blocks.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import { blockLogs, type Json } from "./format.ts";
@@ -113,7 +113,7 @@ export function matchingLogs(entry: ChainBlock, criteria: LogCriteria): Json[] {
 }
 
 /** The matching logs of blocks `from` to `to` (inclusive, clipped to the chain). */
-export function logsInRange(node: L1Node, from: bigint, to: bigint, criteria: LogCriteria): Json[] {
+export function logsInRange(node: ChainNode, from: bigint, to: bigint, criteria: LogCriteria): Json[] {
   const logs: Json[] = [];
   const head = node.head.header.number;
   for (let n = from; n <= to && n <= head; n++) {
@@ -129,7 +129,7 @@ export function logsInRange(node: L1Node, from: bigint, to: bigint, criteria: Lo
  *
  * @throws {RpcError} -32000 "invalid block range params" when from > to; -32005 for too many blocks.
  */
-export function queryRange(node: L1Node, query: { fromBlock: BlockSpec; toBlock: BlockSpec }) {
+export function queryRange(node: ChainNode, query: { fromBlock: BlockSpec; toBlock: BlockSpec }) {
   const head = node.head.header.number;
   const from =
     blockNumberOf(node, query.fromBlock) ?? ("number" in query.fromBlock ? query.fromBlock.number : head);
@@ -150,7 +150,7 @@ export function queryRange(node: L1Node, query: { fromBlock: BlockSpec; toBlock:
  * @example
  * getLogs(node, { topics: [[transferTopic]], fromBlock: { number: 0n }, toBlock: { tag: "latest" } });
  */
-export function getLogs(node: L1Node, query: LogQuery): Json[] {
+export function getLogs(node: ChainNode, query: LogQuery): Json[] {
   if ("blockHash" in query) {
     const entry = node.blockByHash(query.blockHash);
     if (entry === undefined) throw new RpcError(INVALID_INPUT, "unknown block");

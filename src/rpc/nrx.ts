@@ -5,8 +5,10 @@
  */
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { encodeReceipt } from "@ethereumjs/vm";
-import type { ChainBlock, L1Node, StoredExecuteCall } from "../l1/node.ts";
+import type { StoredExecuteCall } from "../execute/precompile.ts";
+import type { L1Node } from "../l1/node.ts";
 import { executeBaseFeeAfter, executeHeaderFields } from "../l1/rules.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { chainBlockOf, headerNotFound } from "./blocks.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
@@ -25,7 +27,7 @@ import type { RpcMethods } from "./payload.ts";
 export const MAX_MARKET_BLOCKS = 1024n;
 const DEFAULT_MARKET_BLOCKS = 16n;
 
-function blockWithParent(node: L1Node, params: unknown[]): ChainBlock {
+function blockWithParent(node: ChainNode, params: unknown[]): ChainBlock {
   const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
   if (entry === undefined) throw headerNotFound();
   if (entry.block.header.number === 0n) {
@@ -60,12 +62,12 @@ function formatExecuteCall(call: StoredExecuteCall, entry: ChainBlock): Json {
  * @example
  * await verifyBlock(node, node.chain[1]); // { valid: true, witnessBytes: "0x…" }
  */
-export async function verifyBlock(node: L1Node, entry: ChainBlock): Promise<Json> {
+export async function verifyBlock(node: ChainNode, entry: ChainBlock): Promise<Json> {
   const number = entry.block.header.number;
   const { input, witness } = await node.statelessInput(number);
   const verification = await verifyStatelessNewPayload(input, {
-    rules: node.rules(),
-    l2Constraints: node.isL2,
+    rules: node.blockRules(),
+    l2Constraints: node.rules.l2Constraints,
   });
   const witnessBytes = [...witness.state, ...witness.codes, ...witness.headers].reduce(
     (n, b) => n + b.length,
@@ -103,13 +105,15 @@ function rawReceipts(entry: ChainBlock): string[] {
 }
 
 /**
- * The `nrx_*` and `debug_*` methods.
+ * The `nrx_*` and `debug_*` methods of an L1 node: its `EXECUTE` market, calls and blobs, and
+ * those of every chain (`chainMethods`).
  *
  * @example
  * const market = await nrxMethods(node).nrx_executeMarket(["0x4"], { transport: "http" });
  */
 export function nrxMethods(node: L1Node): RpcMethods {
   return {
+    ...chainMethods(node),
     nrx_executeMarket: (params) => {
       expectParams(params, 1, 0);
       const count = optionalParam(params, 0, "blocks", parseLooseInteger, DEFAULT_MARKET_BLOCKS);
@@ -154,6 +158,18 @@ export function nrxMethods(node: L1Node): RpcMethods {
       const blob = node.blob(hexToBytes(param(params, 0, "versionedHash", parseHash)));
       return blob === undefined ? null : bytesToHex(blob);
     },
+  };
+}
+
+/**
+ * The methods of any chain's node that serve its blocks as a verifier needs them:
+ * `nrx_verifyBlock`, `debug_executionWitness` and the raw encodings.
+ *
+ * @example
+ * await chainMethods(node).nrx_verifyBlock(["0x1"], { transport: "http" }); // { valid: true, … }
+ */
+export function chainMethods(node: ChainNode): RpcMethods {
+  return {
     nrx_verifyBlock: async (params) => {
       expectParams(params, 1);
       return verifyBlock(node, blockWithParent(node, params));

@@ -12,9 +12,9 @@ import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { type AbiEvent, createPublicClient, type Hex, http, pad, toEventSelector, toHex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import { memoryNode, nextNonce } from "../l1/testing.ts";
-import { buildL2Block, createL2Genesis } from "../rollup/l2-chain.ts";
-import { type BridgedRollup, deployBridgedRollup, GAS, receiptOf } from "../rollup/testing.ts";
+import { memoryNode, nextNonce } from "../testing/l1.ts";
+import { buildL2Block, createL2Genesis } from "../testing/l2-chain.ts";
+import { type BridgedRollup, deployBridgedRollup, GAS, receiptOf } from "../testing/rollup.ts";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 import { serveL1 } from "./l1.ts";
 import { listRollups, rollupIndex, rollupMethods } from "./rollups.ts";
@@ -160,26 +160,26 @@ describe("nrx_listRollups", () => {
   });
 
   it("forgets rollups that evm_revert dropped, also when the chain grows past them again", async () => {
-    const { node } = await memoryNode();
+    const { node, dev } = await memoryNode();
     const a = await deployRollup(node, 901n);
     assert.equal((await rpcList(node)).length, 1);
 
-    const snapshot = node.snapshot();
+    const snapshot = dev.snapshot();
     const b = await deployRollup(node, 902n);
     assert.deepEqual(heads(await rpcList(node)), [atGenesis(a), atGenesis(b)]);
 
     // Shorter chain: rescanned from the new head.
-    assert.equal(await node.revert(snapshot), true);
+    assert.equal(await dev.revert(snapshot), true);
     assert.ok(rollupIndex(node).scannedBlocks > node.chain.length);
     assert.deepEqual(heads(await rpcList(node)), [atGenesis(a)]);
     assert.equal(rollupIndex(node).scannedBlocks, node.chain.length);
 
     // Reverted, then longer than before: the replaced blocks are rescanned too.
-    const again = node.snapshot();
+    const again = dev.snapshot();
     await deployRollup(node, 903n);
     const height = node.chain.length;
     assert.equal((await rpcList(node)).length, 2);
-    assert.equal(await node.revert(again), true);
+    assert.equal(await dev.revert(again), true);
     for (let i = 0; i < height; i++) await node.mine();
     assert.ok(node.chain.length > height);
     assert.deepEqual(heads(await rpcList(node)), [atGenesis(a)]);

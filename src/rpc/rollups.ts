@@ -20,7 +20,8 @@ import {
   toEventSelector,
 } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { L1Node } from "../l1/node.ts";
+import type { ChainBlock } from "../node/node.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import { type Json, quantity } from "./format.ts";
 import { expectParams } from "./params.ts";

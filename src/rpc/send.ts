@@ -12,8 +12,9 @@ import {
 } from "@ethereumjs/tx";
 import { hexToBytes } from "@ethereumjs/util";
 import type { Hex } from "viem";
-import { type RejectionCode, TransactionRejectedError } from "../l1/mempool.ts";
-import type { DevAccount, L1Node } from "../l1/node.ts";
+import type { DevAccount } from "../node/accounts.ts";
+import { type RejectionCode, TransactionRejectedError } from "../node/mempool.ts";
+import type { ChainNode } from "../node/node.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import { nextBaseFee, suggestedTip } from "./fees.ts";
 import { type CallRequest, LATEST } from "./params.ts";
@@ -67,7 +68,7 @@ export function rejectionError(err: TransactionRejectedError): RpcError {
  * @example
  * const hash = await sendRaw(node, hexToBytes(raw));
  */
-export async function sendRaw(node: L1Node, raw: Uint8Array): Promise<Hex> {
+export async function sendRaw(node: ChainNode, raw: Uint8Array): Promise<Hex> {
   try {
     return await node.sendRawTransaction(raw);
   } catch (err) {
@@ -81,7 +82,7 @@ export async function sendRaw(node: L1Node, raw: Uint8Array): Promise<Hex> {
  *
  * @throws {RpcError} -32000 "unknown account" (geth's words) for any other address.
  */
-export function devAccount(node: L1Node, address: string | undefined): DevAccount {
+export function devAccount(node: ChainNode, address: string | undefined): DevAccount {
   if (address === undefined) throw new RpcError(INVALID_INPUT, 'missing "from" in the transaction');
   const account = node.devAccounts.find((a) => a.address.toLowerCase() === address.toLowerCase());
   if (account === undefined) throw new RpcError(INVALID_INPUT, `unknown account ${address}`);
@@ -96,7 +97,7 @@ export function devAccount(node: L1Node, address: string | undefined): DevAccoun
  * @example
  * const signed = await signDevTransaction(node, { from, to, value: 1n });
  */
-export async function signDevTransaction(node: L1Node, request: CallRequest): Promise<TypedTransaction> {
+export async function signDevTransaction(node: ChainNode, request: CallRequest): Promise<TypedTransaction> {
   const account = devAccount(node, request.from?.toString());
   if (request.chainId !== undefined && request.chainId !== node.config.chainId) {
     throw new RpcError(
@@ -147,6 +148,6 @@ export async function signDevTransaction(node: L1Node, request: CallRequest): Pr
  * @example
  * const hash = await sendDevTransaction(node, { from, to, value: 1n });
  */
-export async function sendDevTransaction(node: L1Node, request: CallRequest): Promise<Hex> {
+export async function sendDevTransaction(node: ChainNode, request: CallRequest): Promise<Hex> {
   return sendRaw(node, (await signDevTransaction(node, request)).serialize());
 }

@@ -19,7 +19,7 @@ import {
 import { type RunTxResult, runTx } from "@ethereumjs/vm";
 import { decodeAbiParameters, type Hex } from "viem";
 import type { ExecuteCallRecord } from "../execute/precompile.ts";
-import type { ChainBlock, L1Node } from "../l1/node.ts";
+import type { ChainBlock, ChainNode } from "../node/node.ts";
 import { stateOf } from "./blocks.ts";
 import { executionReverted, INVALID_INPUT, RpcError } from "./errors.ts";
 import type { BlockSpec, CallRequest } from "./params.ts";
@@ -36,7 +36,7 @@ const DELEGATION_PREFIX = Uint8Array.of(0xef, 0x01, 0x00);
  * @example
  * maxTransactionGas(node) // 16777216n with the default 60M block gas limit
  */
-export function maxTransactionGas(node: L1Node): bigint {
+export function maxTransactionGas(node: ChainNode): bigint {
   const cap = node.common.isActivatedEIP(7825) ? TX_GAS_LIMIT_CAP : node.config.gasLimit;
   return cap < node.config.gasLimit ? cap : node.config.gasLimit;
 }
@@ -81,7 +81,7 @@ function feesOf(request: CallRequest, block: Block, from: Address) {
 
 /** An unsigned transaction from the call's fields that reports `from` as its sender. */
 function impersonatedTx(
-  node: L1Node,
+  node: ChainNode,
   request: CallRequest,
   gasLimit: bigint,
   fees: { feeCap: bigint; tip: bigint },
@@ -138,7 +138,7 @@ function impersonatedTx(
  * result.execResult.returnValue;
  */
 export async function simulate(
-  node: L1Node,
+  node: ChainNode,
   request: CallRequest,
   at: At,
   gasLimit: bigint,
@@ -175,7 +175,7 @@ export async function simulate(
     }
   }
 
-  const { vm, environment } = await node.callVM(sm, block.header);
+  const { vm, executeCalls } = await node.callVM(sm, block.header);
   let result: RunTxResult;
   try {
     result = await runTx(vm, {
@@ -190,7 +190,7 @@ export async function simulate(
   } catch (err) {
     throw serverError(validationMessage(err));
   }
-  return { tx, result, executeCalls: environment?.calls ?? [] };
+  return { tx, result, executeCalls: executeCalls() };
 }
 
 /**
@@ -245,7 +245,7 @@ export function failureOf(simulation: Simulation): RpcError | undefined {
  * @example
  * const output = await ethCall(node, { to, data }, { tag: "latest" });
  */
-export async function ethCall(node: L1Node, request: CallRequest, spec: BlockSpec): Promise<Hex> {
+export async function ethCall(node: ChainNode, request: CallRequest, spec: BlockSpec): Promise<Hex> {
   const cap = maxTransactionGas(node);
   const gas = request.gas !== undefined && request.gas < cap ? request.gas : cap;
   const simulation = await simulate(node, request, stateOf(node, spec), gas);
@@ -265,7 +265,7 @@ export async function ethCall(node: L1Node, request: CallRequest, spec: BlockSpe
  * @example
  * const gas = await estimateGas(node, { from, to, data, value }, { tag: "latest" });
  */
-export async function estimateGas(node: L1Node, request: CallRequest, spec: BlockSpec): Promise<bigint> {
+export async function estimateGas(node: ChainNode, request: CallRequest, spec: BlockSpec): Promise<bigint> {
   const at = stateOf(node, spec);
   const cap = maxTransactionGas(node);
   let hi = request.gas !== undefined && request.gas < cap ? request.gas : cap;
@@ -318,7 +318,7 @@ export async function estimateGas(node: L1Node, request: CallRequest, spec: Bloc
  * const { accessList, gasUsed } = await createAccessList(node, { from, to, data }, { tag: "latest" });
  */
 export async function createAccessList(
-  node: L1Node,
+  node: ChainNode,
   request: CallRequest,
   spec: BlockSpec,
 ): Promise<{ accessList: { address: Hex; storageKeys: Hex[] }[]; gasUsed: Hex; error?: string }> {

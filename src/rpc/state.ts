@@ -6,7 +6,7 @@ import { getMerkleStateProof } from "@ethereumjs/statemanager";
 import { bytesToHex, setLengthLeft } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { privateKeyToAccount } from "viem/accounts";
-import type { L1Node } from "../l1/node.ts";
+import type { ChainNode } from "../node/node.ts";
 import { stateOf } from "./blocks.ts";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 import { quantity } from "./format.ts";
@@ -66,7 +66,7 @@ const parseTypedData: Parser<Record<string, unknown>> = (value) => {
  * const methods = stateMethods(node);
  * await methods.eth_getBalance([node.devAccounts[0].address, "latest"], { transport: "http" });
  */
-export function stateMethods(node: L1Node): RpcMethods {
+export function stateMethods(node: ChainNode): RpcMethods {
   return {
     eth_getBalance: async (params) => {
       expectParams(params, 2, 1);

@@ -18,7 +18,7 @@
  *   the request goes to the pool.
  */
 import { type MarketEvent, ProofMarket, type Wei } from "../market/market.ts";
-import { Rng } from "../stateless/prng.ts";
+import { Rng } from "../util/prng.ts";
 import type { SimConfig, SimProver } from "./config.ts";
 import { EventQueue } from "./events.ts";
 import { type Block, sampleBlock } from "./model/blocks.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Rng } from "../stateless/prng.ts";
+import { Rng } from "../util/prng.ts";
 import { EventQueue, PastEventError } from "./events.ts";
 
 describe("event queue", () => {

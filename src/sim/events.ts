@@ -2,7 +2,7 @@
  * The simulator's agenda: a binary min-heap of timed events. Events at one instant come out in
  * the order they were scheduled, so a run depends only on its seed and configuration.
  */
-import { Heap } from "../market/heap.ts";
+import { Heap } from "../util/heap.ts";
 
 /** An agenda entry: `at` seconds, `seq` the scheduling order (the tie-break at equal times). */
 type Entry<T> = { at: number; seq: number; event: T };

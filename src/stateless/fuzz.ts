@@ -16,7 +16,7 @@ import { createBlockHeader, type HeaderData, type JSONHeader } from "@ethereumjs
 import type { Common } from "@ethereumjs/common";
 import { bytesToHex, concatBytes, equalsBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { Rng } from "./prng.ts";
+import { Rng } from "../util/prng.ts";
 import {
   decodeStatelessInput,
   decodeStatelessInputSsz,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "./prng.ts";
+import { Rng } from "../util/prng.ts";
 import {
   decodeStatelessInput,
   decodeStatelessInputSsz,

@@ -24,11 +24,11 @@ import {
 import { createVM, runTx, type VM } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { GenesisAccount } from "../l1/config.ts";
-import { buildGenesisState } from "../l1/genesis.ts";
+import { buildGenesisState } from "../node/genesis.ts";
+import { InjectedFault, injectPrecompileFault } from "../testing/faults.ts";
+import { Rng } from "../util/prng.ts";
 import { commonFor } from "./chain.ts";
-import { Rng } from "./prng.ts";
 import { createStateManager } from "./state-manager.ts";
-import { InjectedFault, injectPrecompileFault } from "./testing.ts";
 import { createBlockVM, ExecutionFaultError, toAddressMasked } from "./vm.ts";
 
 const common = commonFor(1337n, "osaka");

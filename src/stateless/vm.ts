@@ -6,7 +6,6 @@ import type { Block, BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import {
   type CustomPrecompile,
-  type EVM,
   type EVMMockBlockchainInterface,
   type EVMOpts,
   type EVMResult,
@@ -14,17 +13,8 @@ import {
   type Message,
   paramsEVM,
 } from "@ethereumjs/evm";
-import type { TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
-import {
-  type BlockBuilder,
-  createVM,
-  type RunBlockOpts,
-  type RunBlockResult,
-  type RunTxResult,
-  runBlock,
-  type VM,
-} from "@ethereumjs/vm";
+import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } from "@ethereumjs/vm";
 import type { FailClosedStateManager } from "./state-manager.ts";
 
 const EXTCODEHASH = 0x3f;
@@ -206,58 +196,4 @@ function nameExecutionFaults(vm: VM): void {
       throw err instanceof ExecutionFaultError ? err : new ExecutionFaultError(err);
     }
   };
-}
-
-type BuilderInternals = { transactions: TypedTransaction[]; vm: VM; checkpointed: boolean };
-
-/**
- * `builder.addTransaction(tx)`, in linear time, and all or nothing: when it throws, the state is
- * exactly what it was before `tx`, so the caller can leave `tx` out and go on with the block.
- *
- * ethereumjs closes a message's state checkpoint only when the message returns. An exception
- * thrown out of the EVM (an `ExecutionFaultError`) leaves the checkpoints of every frame it
- * crossed open, and the transaction's own revert then undoes one of those instead of its own:
- * the block's state would never be written (a node lost its head state that way). Here the
- * checkpoints the transaction opened are reverted, down to where it started, and the transient
- * storage it wrote (cleared only when a message returns) is dropped.
- */
-export async function addTransaction(
-  builder: BlockBuilder,
-  tx: TypedTransaction,
-  options: { allowNoBlobs?: boolean } = {},
-): Promise<RunTxResult> {
-  const internals = builder as unknown as BuilderInternals;
-  const stateManager = internals.vm.stateManager as FailClosedStateManager;
-  // The builder opens one checkpoint for the whole block with its first transaction: it stays.
-  const depth = stateManager.checkpointDepth + (internals.checkpointed ? 0 : 1);
-  try {
-    return await addInLinearTime(builder, internals, tx, options);
-  } catch (err) {
-    while (stateManager.checkpointDepth > depth) await stateManager.revert();
-    (internals.vm.evm as EVM).transientStorage.clear();
-    throw err;
-  }
-}
-
-/**
- * ethereumjs' `BlockBuilder` creates a `Block` of every transaction so far for each one it adds,
- * only to hand its header to `runTx`, which is quadratic in the block's transactions (a block of
- * 700 transfers took over 20 s to build). Here it sees none while the transaction runs. Not
- * under EIP-7928, whose access-list index counts them.
- */
-async function addInLinearTime(
-  builder: BlockBuilder,
-  internals: BuilderInternals,
-  tx: TypedTransaction,
-  options: { allowNoBlobs?: boolean },
-): Promise<RunTxResult> {
-  if (internals.vm.common.isActivatedEIP(7928)) return builder.addTransaction(tx, options);
-  const included = internals.transactions;
-  internals.transactions = [];
-  try {
-    return await builder.addTransaction(tx, options);
-  } finally {
-    included.push(...internals.transactions);
-    internals.transactions = included;
-  }
 }

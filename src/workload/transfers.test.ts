@@ -9,7 +9,7 @@ import {
   setLengthLeft,
 } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
-import { SYSTEM_CONTRACTS } from "../l1/system-contracts.ts";
+import { SYSTEM_CONTRACTS } from "../node/system-contracts.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";

@@ -26,16 +26,16 @@ import {
   setLengthLeft,
   utf8ToBytes,
 } from "@ethereumjs/util";
-import { buildBlock, type RunBlockResult, type TxReceipt } from "@ethereumjs/vm";
+import type { RunBlockResult } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { GenesisAccount } from "../l1/config.ts";
-import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
+import { type BuiltBlock, buildBlockOn } from "../node/builder.ts";
+import type { GenesisAccount } from "../node/config.ts";
+import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../node/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
-import { encodeExecutionRequests, generateStatelessInput } from "../stateless/generate.ts";
-import { Rng } from "../stateless/prng.ts";
+import { generateStatelessInput } from "../stateless/generate.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { addTransaction, createBlockVM } from "../stateless/vm.ts";
+import { Rng } from "../util/prng.ts";
 
 /** Chain id of the synthetic devnet these workloads run on. */
 export const DEVNET_CHAIN_ID = 1337n;
@@ -323,74 +323,10 @@ export async function mixedTransfers(eth = 50, erc20 = 50, accounts = 1_000): Pr
   return { name: `mixed-${eth}-eth-${erc20}-erc20`, genesis, transactions };
 }
 
-export type BuiltBlock = {
-  block: Block;
-  /** EIP-7685 requests the block produced (the `requests` of `buildBlock`). */
-  executionRequests: Uint8Array[];
-  receipts: TxReceipt[];
-  /** Genesis nodes plus everything the build wrote: the post-state is readable from here. */
-  postNodes: Map<string, Uint8Array>;
-};
-
-/** What a block is built on: the parent block and the full state after it (never written to). */
-export type BlockParent = Pick<Genesis, "common" | "nodes" | "header" | "block">;
-
-/** `BLOCKHASH` and the builder's block store: only the parent (older blocks fail). */
-class ParentOnlyBlockchain {
-  constructor(private readonly parent: BlockParent) {}
-  async getBlock(blockNumber: number | bigint) {
-    if (BigInt(blockNumber) !== this.parent.header.number) throw new Error(`no block ${blockNumber}`);
-    return this.parent.block;
-  }
-  async putBlock(): Promise<void> {}
-  shallowCopy(): this {
-    return this;
-  }
-}
-
-/**
- * Builds the block after `parent` with ethereumjs' block builder, over a copy of the parent's
- * node store (which stays untouched, so the block can be re-run from it). Every transaction must
- * be includable; reverting ones are included with status 0.
- *
- * @example
- * const built = await buildBlockOn(genesis, txs, { timestamp: 12n, mixHash, parentBeaconBlockRoot });
- */
-export async function buildBlockOn(
-  parent: BlockParent,
-  transactions: TypedTransaction[],
-  headerData: { timestamp: bigint; mixHash: Uint8Array; parentBeaconBlockRoot: Uint8Array },
-): Promise<BuiltBlock> {
-  const { common } = parent;
-  const postNodes = new Map(parent.nodes);
-  const stateManager = createStateManager(
-    new MapDB<string, Uint8Array>(postNodes),
-    parent.header.stateRoot,
-    common,
-  );
-  const vm = await createBlockVM(common, stateManager, new ParentOnlyBlockchain(parent));
-  const builder = await buildBlock(vm, {
-    parentBlock: parent.block,
-    withdrawals: [],
-    headerData: { coinbase: COINBASE, ...headerData },
-    blockOpts: { putBlockIntoBlockchain: false },
-  });
-  // Keep only the receipts: a contract call's `RunTxResult` holds its EVM run state, which
-  // references the builder's block of all earlier transactions (quadratic memory over a block).
-  const receipts: TxReceipt[] = [];
-  for (const tx of transactions) receipts.push((await addTransaction(builder, tx)).receipt);
-  const { block, requests } = await builder.build();
-  return {
-    block,
-    executionRequests: encodeExecutionRequests(requests),
-    receipts,
-    postNodes,
-  };
-}
-
 /** Builds block 1 of the workload chain on its genesis (`buildBlockOn`). */
 export function buildTransferBlock(genesis: Genesis, transactions: TypedTransaction[]): Promise<BuiltBlock> {
   return buildBlockOn(genesis, transactions, {
+    coinbase: COINBASE,
     timestamp: genesis.header.timestamp + BLOCK_TIME,
     mixHash: keccak_256(utf8ToBytes("nrx/workload/prev-randao/1")),
     parentBeaconBlockRoot: keccak_256(utf8ToBytes("nrx/workload/beacon-root/1")),

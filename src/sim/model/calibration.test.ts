@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Rng } from "../../stateless/prng.ts";
+import { Rng } from "../../util/prng.ts";
 import { sampleBlock } from "./blocks.ts";
 import { loadModelConfig } from "./config.ts";
 import { provingCostUsd, provingTime } from "./provers.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Rng } from "../../stateless/prng.ts";
+import { Rng } from "../../util/prng.ts";
 import { type Block, type BlockStream, PROVER_KILLER_WORKLOADS, sampleBlock } from "./blocks.ts";
 import {
   availability,

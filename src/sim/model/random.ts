@@ -1,6 +1,6 @@
 /**
  * Draws from the distributions the prover model needs, on top of any source of uniform 32-bit
- * integers. The project's seeded PRNG (`Rng`, mulberry32, in `src/stateless/prng.ts`) is that
+ * integers. The project's seeded PRNG (`Rng`, mulberry32, in `src/util/prng.ts`) is that
  * source: one `uint32()` is a handful of integer operations, so the few draws a block or a proof
  * needs cost well under a microsecond, and a seed replays a whole simulation exactly.
  */

@@ -14,10 +14,10 @@ import { after, before, describe, it } from "node:test";
 import { type Hex, hexToBigInt, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
-import { Rng } from "../stateless/prng.ts";
-import { parseL1Config } from "./config.ts";
-import { deriveDevAccounts } from "./node.ts";
-import { type L2Block, validL2Block } from "./testing.ts";
+import { parseL1Config } from "../l1/config.ts";
+import { type L2Block, validL2Block } from "../testing/l1.ts";
+import { Rng } from "../util/prng.ts";
+import { deriveDevAccounts } from "./accounts.ts";
 
 const ROUNDS = 5;
 const CLI = join(import.meta.dirname, "../../bin/nrx.js");

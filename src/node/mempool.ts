@@ -7,6 +7,7 @@
  */
 import { isAccessList2930Tx, isBlob4844Tx, isLegacyTx, type TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { Heap } from "../util/heap.ts";
 
 /** An account at the head state. */
 export type AccountView = (address: Address) => Promise<{ nonce: bigint; balance: bigint }>;
@@ -107,64 +108,6 @@ export function effectiveTip(tx: TypedTransaction, baseFee: bigint): bigint | un
 function payable(tx: TypedTransaction, baseFee: bigint, blobBaseFee: bigint): boolean {
   if (feeCap(tx) < baseFee) return false;
   return !isBlob4844Tx(tx) || tx.maxFeePerBlobGas >= blobBaseFee;
-}
-
-/** A binary heap; `before(a, b)` says `a` comes out first. */
-class Heap<T> {
-  #items: T[] = [];
-  constructor(private readonly before: (a: T, b: T) => boolean) {}
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  peek(): T | undefined {
-    return this.#items[0];
-  }
-
-  push(item: T): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
-      i = parent;
-    }
-  }
-
-  pop(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      this.#siftDown(0);
-    }
-    return top;
-  }
-
-  /** Replaces the contents, heapifying bottom-up in O(n). */
-  reset(items: T[]): void {
-    this.#items = items;
-    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.#siftDown(i);
-  }
-
-  #siftDown(start: number): void {
-    const items = this.#items;
-    let i = start;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let best = i;
-      if (left < items.length && this.before(items[left], items[best])) best = left;
-      if (right < items.length && this.before(items[right], items[best])) best = right;
-      if (best === i) return;
-      [items[i], items[best]] = [items[best], items[i]];
-      i = best;
-    }
-  }
 }
 
 /** One sender's next transaction in a `ReadyIterator`, with the rest of its run behind it. */

@@ -1,6 +1,7 @@
 /**
  * The genesis state and block of an Osaka chain: the system contracts every block calls, the
- * configured accounts, and a header whose `extraData` starts the execute-gas market.
+ * configured accounts, and a header with what the chain's rules add (the L1's `extraData`
+ * starts its execute-gas market).
  */
 import { type Block, type BlockHeader, createBlock, createBlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
@@ -14,9 +15,9 @@ import {
   SHA256_NULL,
   ValueEncoding,
 } from "@ethereumjs/util";
-import { encodeExecuteExtraData } from "../execute/market.ts";
 import { FailClosedStateManager } from "../stateless/state-manager.ts";
-import type { GenesisAccount } from "./config.ts";
+import { deriveDevAccounts } from "./accounts.ts";
+import type { ChainConfig, GenesisAccount } from "./config.ts";
 import { SYSTEM_CONTRACTS } from "./system-contracts.ts";
 
 export type GenesisState = {
@@ -72,8 +73,8 @@ export type GenesisBlockOptions = {
   gasLimit: bigint;
   baseFeePerGas: bigint;
   timestamp: bigint;
-  /** The execute base fee of genesis; `executeGasUsed` is zero. Absent for chains without `EXECUTE`. */
-  executeBaseFee?: bigint;
+  /** What the chain's rules put in a header's `extraData` (the L1: its execute-gas market). */
+  extraData?: Uint8Array;
 };
 
 /** The genesis block (number 0) of an Osaka chain over a built state. */
@@ -94,14 +95,38 @@ export function createGenesisBlock(
       parentBeaconBlockRoot: new Uint8Array(32),
       requestsHash: SHA256_NULL,
       withdrawalsRoot: KECCAK256_RLP,
-      ...(options.executeBaseFee !== undefined
-        ? {
-            extraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee: options.executeBaseFee }),
-          }
-        : {}),
+      ...(options.extraData !== undefined ? { extraData: options.extraData } : {}),
     },
     { common },
   );
   const block = createBlock({ header, withdrawals: [] }, { common });
   return { header, block };
+}
+
+/**
+ * The genesis of a chain as its node builds it: the system contracts, the funded dev accounts
+ * and the configured alloc (which wins over both), and the genesis block with `extraData`.
+ *
+ * @example
+ * const { block } = await createChainGenesis(config, common, new Uint8Array());
+ * bytesToHex(block.hash()); // the chain's genesis hash
+ */
+export async function createChainGenesis(
+  config: ChainConfig,
+  common: Common,
+  extraData: Uint8Array,
+): Promise<GenesisState & { block: Block }> {
+  const alloc = { ...systemContractAlloc() };
+  for (const account of deriveDevAccounts(config))
+    alloc[account.address.toLowerCase()] = { balance: config.devAccounts.balance };
+  for (const [address, account] of Object.entries(config.genesis.alloc)) alloc[address] = account;
+  const { nodes, stateRoot } = await buildGenesisState(common, alloc);
+  const { block } = createGenesisBlock(common, {
+    stateRoot,
+    gasLimit: config.gasLimit,
+    baseFeePerGas: config.genesis.baseFeePerGas,
+    timestamp: config.genesis.timestamp,
+    extraData,
+  });
+  return { nodes, stateRoot, block };
 }

@@ -16,22 +16,22 @@ import { createFeeMarket1559Tx, type TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bigIntToBytes, concatBytes, utf8ToBytes } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import type { GenesisAccount } from "../l1/config.ts";
-import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../l1/genesis.ts";
+import { type BlockParent, buildBlockOn } from "../node/builder.ts";
+import type { GenesisAccount } from "../node/config.ts";
+import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../node/genesis.ts";
+import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "../rollup/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { generateStatelessInput } from "../stateless/generate.ts";
 import { encodeStatelessInput, type StatelessFork, type StatelessInput } from "../stateless/ssz.ts";
 import {
   BLOCK_TIME,
-  type BlockParent,
-  buildBlockOn,
+  COINBASE,
   type DevAccount,
   devAccounts,
   GENESIS_BASE_FEE,
   GENESIS_GAS_LIMIT,
   type Genesis,
 } from "../workload/transfers.ts";
-import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "./genesis.ts";
 
 /** The default L2 chain id (an OP-stack-style devnet number; any id not the L1's works). */
 export const L2_CHAIN_ID = 901n;
@@ -132,6 +132,7 @@ export async function buildL2Block(
   const { common } = parent;
   const number = parent.header.number + 1n;
   const { block, receipts, postNodes } = await buildBlockOn(parent, transactions, {
+    coinbase: COINBASE,
     timestamp: options.timestamp ?? parent.header.timestamp + BLOCK_TIME,
     mixHash:
       options.mixHash ?? keccak_256(concatBytes(utf8ToBytes("nrx/l2/prev-randao/"), bigIntToBytes(number))),

@@ -5,7 +5,7 @@
  */
 import { EVM, type PrecompileInput } from "@ethereumjs/evm";
 import type { Address } from "@ethereumjs/util";
-import { FailClosedStateManager } from "./state-manager.ts";
+import { FailClosedStateManager } from "../stateless/state-manager.ts";
 
 /** The exception an injected fault throws: what a bug or a failing disk would throw. */
 export class InjectedFault extends Error {

@@ -19,12 +19,12 @@ import {
 } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
-import type { StoredReceipt } from "../l1/receipts.ts";
-import { devTransaction, nextNonce } from "../l1/testing.ts";
+import type { StoredReceipt } from "../node/receipts.ts";
+import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
+import { type Withdrawal, withdrawalHash, withdrawalSlot } from "../rollup/message-tree.ts";
 import { createStateManager } from "../stateless/state-manager.ts";
-import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
+import { devTransaction, nextNonce } from "./l1.ts";
 import { L2_CHAIN_ID, type L2Parent } from "./l2-chain.ts";
-import { type Withdrawal, withdrawalHash, withdrawalSlot } from "./message-tree.ts";
 
 /** L1 gas for every transaction the helpers send: enough for `advance` with a ~6 KB input. */
 export const GAS = 5_000_000n;

@@ -11,6 +11,7 @@ import { startSlots } from "../l1/slots.ts";
 import { DevChain } from "../node/dev.ts";
 import { NodeError } from "../node/node.ts";
 import { serveL1 } from "../rpc/l1.ts";
+import { NrxError } from "../util/errors.ts";
 
 export const L1_USAGE = `nrx l1 [options]
 
@@ -23,7 +24,7 @@ export const L1_USAGE = `nrx l1 [options]
   --automine           also mine a block for every transaction received
   --quiet              no per-block log lines`;
 
-export class UsageError extends Error {
+export class UsageError extends NrxError {
   override name = "UsageError";
 }
 

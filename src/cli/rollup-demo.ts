@@ -41,10 +41,12 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../contracts/compile.ts";
 import { DEPLOYER_ACCOUNT, type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../devnet/devnet.ts";
 import { advanceInput } from "../l2/derive.ts";
+import { errorsOf, ROLLUP_ABIS } from "../rollup/client.ts";
 import { L2_BRIDGE_ADDRESS } from "../rollup/genesis.ts";
 import { revertOf } from "../rollup/l1-client.ts";
 import { withdrawalHash, withdrawalSlot } from "../rollup/message-tree.ts";
 import { decodeStatelessInput, encodeStatelessInput } from "../stateless/ssz.ts";
+import { NrxError } from "../util/errors.ts";
 
 export type RollupDemoOptions = {
   /** Where the numbered steps are printed. */
@@ -54,7 +56,7 @@ export type RollupDemoOptions = {
 };
 
 /** A check of step `step` failed: the demo stops there. */
-export class DemoStepError extends Error {
+export class DemoStepError extends NrxError {
   override name = "DemoStepError";
   constructor(
     readonly step: number,
@@ -198,20 +200,13 @@ export type DemoReport = {
 };
 
 const ABI = {
-  rollup: loadArtifact("NativeRollup").abi as Abi,
-  bridge: [
-    ...loadArtifact("L1Bridge").abi,
-    ...loadArtifact("NativeRollup").abi.filter((item) => item.type === "error"),
-    ...loadArtifact("StateProof").abi.filter((item) => item.type === "error"),
-  ] as Abi,
-  inbox: loadArtifact("ForcedInclusionInbox").abi as Abi,
-  timelock: loadArtifact("Timelock").abi as Abi,
-  l2Bridge: loadArtifact("L2Bridge").abi as Abi,
+  rollup: ROLLUP_ABIS.rollup,
+  bridge: [...ROLLUP_ABIS.l1Bridge, ...errorsOf(ROLLUP_ABIS.rollup), ...errorsOf(ROLLUP_ABIS.stateProof)],
+  inbox: ROLLUP_ABIS.inbox,
+  timelock: ROLLUP_ABIS.timelock,
+  l2Bridge: ROLLUP_ABIS.l2Bridge,
 };
-const ROLLUP_ERRORS = [
-  ...loadArtifact("NativeRollup").abi,
-  ...loadArtifact("ForcedInclusionInbox").abi.filter((item) => item.type === "error"),
-] as Abi;
+const ROLLUP_ERRORS = [...ROLLUP_ABIS.rollup, ...errorsOf(ROLLUP_ABIS.inbox)];
 const TOKEN = loadArtifact("TestToken");
 const ALLOWLIST = loadArtifact("AllowlistSequencing");
 

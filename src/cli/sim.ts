@@ -9,6 +9,7 @@ import { progressBar } from "../sim/progress.ts";
 import { buildReport, writeReport } from "../sim/report.ts";
 import { runScenarios } from "../sim/scenarios.ts";
 import { parseSweep, runSweep, SweepError, writeSweep } from "../sim/sweep.ts";
+import { NrxError } from "../util/errors.ts";
 
 export const SIM_USAGE = `nrx sim --config FILE [--slots N] [--seed S] [--out DIR] [--sweep penalty=0,0.1,1|provers=1,5,50]
 
@@ -24,7 +25,7 @@ nrx sim --scenarios DIR [--examples DIR] [--slots N]
                   chart per scenario and DIR/scenarios.json with the figures (default 20000 slots)`;
 
 /** A command-line value that is missing or malformed. */
-export class SimArgumentError extends Error {
+export class SimArgumentError extends NrxError {
   override name = "SimArgumentError";
 }
 

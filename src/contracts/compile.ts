@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { sha256 } from "@noble/hashes/sha2.js";
 import solc from "solc";
 import { type Abi, bytesToHex, type Hex } from "viem";
+import { NrxError } from "../util/errors.ts";
 
 /** `contracts/` at the repository root. */
 export const CONTRACTS_DIR = fileURLToPath(new URL("../../contracts/", import.meta.url));
@@ -59,7 +60,7 @@ export type ArtifactsState = {
 type Manifest = { sourceHash: Hex; solcVersion: string; contracts: string[] };
 
 /** The compiler reported errors (warnings are ignored); `errors` holds its formatted messages. */
-export class SolidityCompileError extends Error {
+export class SolidityCompileError extends NrxError {
   override name = "SolidityCompileError";
   constructor(readonly errors: string[]) {
     super(`solidity compilation failed with ${errors.length} error(s):\n${errors.join("\n")}`);
@@ -67,7 +68,7 @@ export class SolidityCompileError extends Error {
 }
 
 /** No contract of that name among the compiled sources. */
-export class ArtifactNotFoundError extends Error {
+export class ArtifactNotFoundError extends NrxError {
   override name = "ArtifactNotFoundError";
   constructor(
     readonly contractName: string,

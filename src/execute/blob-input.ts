@@ -14,6 +14,7 @@ import { RLP } from "@ethereumjs/rlp";
 import type { Blob4844Tx } from "@ethereumjs/tx";
 import { bytesToHex, computeVersionedHash, concatBytes } from "@ethereumjs/util";
 import { kzg } from "../stateless/chain.ts";
+import { NrxError } from "../util/errors.ts";
 
 /** Field elements in a blob (EIP-4844). */
 export const FIELD_ELEMENTS_PER_BLOB = 4096;
@@ -53,7 +54,7 @@ export type BlobSegment = {
 };
 
 /** A blob that is not 131072 bytes or has a field element whose byte 0 is not zero. */
-export class BlobPackingError extends Error {
+export class BlobPackingError extends NrxError {
   override name = "BlobPackingError";
   constructor(
     message: string,
@@ -75,7 +76,7 @@ export type BlobReferenceErrorReason =
   | "blob_count"; // blobReferenceFor got the wrong number of versioned hashes
 
 /** A blob reference that cannot be encoded, decoded or resolved; `EXECUTE` fails the call. */
-export class BlobReferenceError extends Error {
+export class BlobReferenceError extends NrxError {
   override name = "BlobReferenceError";
   constructor(
     message: string,

@@ -6,6 +6,8 @@
  * so that the block hash commits to them while every client still parses the header.
  */
 import { bigIntToBytes, bytesToBigInt, concatBytes, setLengthLeft } from "@ethereumjs/util";
+import { decodeAbiParameters, encodeAbiParameters, type Hex, hexToBytes } from "viem";
+import { NrxError } from "../util/errors.ts";
 
 /** Parameters of `EXECUTE` and its market; part of the L1 chain config. */
 export type ExecuteParams = {
@@ -45,7 +47,7 @@ const BASE_FEE_BYTES = 24;
 export const EXECUTE_EXTRA_DATA_BYTES = GAS_USED_BYTES + BASE_FEE_BYTES;
 const MAX_BASE_FEE = (1n << BigInt(BASE_FEE_BYTES * 8)) - 1n;
 
-export class InvalidExecuteHeaderError extends Error {
+export class InvalidExecuteHeaderError extends NrxError {
   override name = "InvalidExecuteHeaderError";
 }
 
@@ -101,4 +103,41 @@ export function nextExecuteBaseFee(parent: ExecuteHeaderFields, params: ExecuteP
 /** L1 gas of one `EXECUTE` call on `inputBytes` bytes of `StatelessInput`. */
 export function executeCallGas(inputBytes: number, params: ExecuteParams): bigint {
   return params.gasCost + params.gasPerInputByte * BigInt(inputBytes);
+}
+
+/** What the market query (`EXECUTE` called with `0xff00`) answers, for the block it runs in. */
+export type ExecuteMarketQuote = {
+  executeBaseFee: bigint;
+  /** Execute gas used so far in this block. */
+  executeGasUsed: bigint;
+  cumulativeGasLimit: bigint;
+  cumulativeGasTarget: bigint;
+};
+
+const QUOTE_ABI = [{ type: "uint256" }, { type: "uint64" }, { type: "uint64" }, { type: "uint64" }] as const;
+
+/** The market query's answer: `abi.encode(uint256 baseFee, uint64 gasUsed, uint64 limit, uint64 target)`. */
+export function encodeExecuteMarketQuote(quote: ExecuteMarketQuote): Uint8Array {
+  return hexToBytes(
+    encodeAbiParameters(QUOTE_ABI, [
+      quote.executeBaseFee,
+      quote.executeGasUsed,
+      quote.cumulativeGasLimit,
+      quote.cumulativeGasTarget,
+    ]),
+  );
+}
+
+/**
+ * Reads the market query's answer, as `eth_call` to `EXECUTE` with `0xff00` returns it.
+ *
+ * @example
+ * const { executeBaseFee } = decodeExecuteMarketQuote(await l1.call({ to: EXECUTE_ADDRESS, data: "0xff00" }).data);
+ */
+export function decodeExecuteMarketQuote(data: Hex): ExecuteMarketQuote {
+  const [executeBaseFee, executeGasUsed, cumulativeGasLimit, cumulativeGasTarget] = decodeAbiParameters(
+    QUOTE_ABI,
+    data,
+  );
+  return { executeBaseFee, executeGasUsed, cumulativeGasLimit, cumulativeGasTarget };
 }

@@ -19,11 +19,11 @@ import { EVMError } from "@ethereumjs/evm";
 import type { TypedTransaction } from "@ethereumjs/tx";
 import { Account, type Address, bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import type { VM } from "@ethereumjs/vm";
-import { encodeAbiParameters, hexToBytes } from "viem";
 import { PROTOCOL_FORKS, SCHEMA_REVISION, type StatelessFork } from "../stateless/ssz.ts";
 import { ChainRuleError } from "../stateless/vm.ts";
+import { NrxError } from "../util/errors.ts";
 import { decodeBlobReference, isBlobReference, isExecuteQuery, resolveBlobReference } from "./blob-input.ts";
-import { type ExecuteParams, executeCallGas } from "./market.ts";
+import { type ExecuteParams, encodeExecuteMarketQuote, executeCallGas } from "./market.ts";
 import { decodeExecuteInput, EXECUTE_ADDRESS, encodeExecuteResult, verifyExecuteInput } from "./result.ts";
 
 export const EXECUTE = createAddressFromString(EXECUTE_ADDRESS);
@@ -91,7 +91,7 @@ class ExecuteHalt extends Error {}
  * left, though it would fit an emptier block. Thrown out of the EVM for the builder to take the
  * transaction back out and keep it for a later block.
  */
-export class ExecuteGasDeferral extends Error {
+export class ExecuteGasDeferral extends NrxError {
   override name = "ExecuteGasDeferral";
 }
 
@@ -324,11 +324,13 @@ export class ExecuteEnvironment {
 
   private query(): ExecResult {
     const { cumulativeGasLimit, cumulativeGasTarget } = this.options.params;
-    const output = encodeAbiParameters(
-      [{ type: "uint256" }, { type: "uint64" }, { type: "uint64" }, { type: "uint64" }],
-      [this.options.baseFee, this.gasUsed, cumulativeGasLimit, cumulativeGasTarget],
-    );
-    return { executionGasUsed: EXECUTE_QUERY_GAS, returnValue: hexToBytes(output) };
+    const returnValue = encodeExecuteMarketQuote({
+      executeBaseFee: this.options.baseFee,
+      executeGasUsed: this.gasUsed,
+      cumulativeGasLimit,
+      cumulativeGasTarget,
+    });
+    return { executionGasUsed: EXECUTE_QUERY_GAS, returnValue };
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type StatelessVerification,
   verifyStatelessNewPayload,
 } from "../stateless/verify.ts";
+import { NrxError } from "../util/errors.ts";
 
 /** `EXECUTE`'s address, `0x0101` (as in the ethrex proof of concept). */
 export const EXECUTE_ADDRESS: Hex = "0x0000000000000000000000000000000000000101";
@@ -68,7 +69,7 @@ export type ExecuteResult = {
 };
 
 /** Input `EXECUTE` cannot decode: the call halts (all gas consumed) instead of returning a result. */
-export class ExecuteInputError extends Error {
+export class ExecuteInputError extends NrxError {
   override name = "ExecuteInputError";
   constructor(
     message: string,
@@ -79,7 +80,7 @@ export class ExecuteInputError extends Error {
 }
 
 /** Bytes that are not exactly a canonical ABI encoding of an `ExecuteResult`. */
-export class InvalidExecuteResultError extends Error {
+export class InvalidExecuteResultError extends NrxError {
   override name = "InvalidExecuteResultError";
 }
 

@@ -9,15 +9,14 @@
 import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { bytesToBigInt, bytesToHex, hexToBytes } from "@ethereumjs/util";
-import { type Abi, decodeFunctionData, type Hex, type Transaction } from "viem";
-import { loadArtifact } from "../contracts/compile.ts";
+import type { Hex, Transaction } from "viem";
 import { decodeBlobReference, isBlobReference, resolveBlobReference } from "../execute/blob-input.ts";
+import { advanceInputOf } from "../rollup/client.ts";
 import { newPayloadRequestToBlock } from "../stateless/payload.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
+import { NrxError } from "../util/errors.ts";
 
-const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
-
-export class DerivationError extends Error {
+export class DerivationError extends NrxError {
   override name = "DerivationError";
 }
 
@@ -65,7 +64,7 @@ export async function advanceInput(
   rollup: Hex,
   blob: BlobSource,
 ): Promise<Uint8Array> {
-  const input = tx.to?.toLowerCase() === rollup.toLowerCase() ? advanceArgument(tx.input) : undefined;
+  const input = tx.to?.toLowerCase() === rollup.toLowerCase() ? advanceInputOf(tx.input) : undefined;
   if (input === undefined)
     throw new DerivationError(`transaction ${tx.hash} is not an advance call to ${rollup}`);
   return isBlobReference(input) ? resolve(input, tx.hash, blob) : input;
@@ -82,14 +81,6 @@ export async function blockOfInput(input: Uint8Array, common: Common): Promise<B
   return newPayloadRequestToBlock(stateless.newPayloadRequest, stateless.fork, common);
 }
 
-function advanceArgument(calldata: Hex): Uint8Array | undefined {
-  try {
-    const call = decodeFunctionData({ abi: ROLLUP_ABI, data: calldata });
-    if (call.functionName === "advance" && call.args !== undefined) return hexToBytes(call.args[0] as Hex);
-  } catch {}
-  return undefined;
-}
-
 /**
  * What may be the input in `calldata`: `advance`'s argument first, then every ABI `bytes` value
  * (a 32-byte-aligned length word followed by that many bytes) that starts like an input — a
@@ -101,7 +92,7 @@ function* inputCandidates(calldata: Hex): Generator<Uint8Array> {
 }
 
 function* candidatesIn(data: Uint8Array, depth: number): Generator<Uint8Array> {
-  const direct = advanceArgument(bytesToHex(data) as Hex);
+  const direct = advanceInputOf(bytesToHex(data) as Hex);
   if (direct !== undefined) yield direct;
   if (depth >= MAX_NESTING) return;
   for (let at = 4; at + 32 <= data.length; at += 32) {

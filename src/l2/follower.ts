@@ -5,14 +5,11 @@
  * settled. It serves the result over the same JSON-RPC as any node.
  */
 import { bytesToHex } from "@ethereumjs/util";
-import { type Abi, decodeEventLog, type Hex } from "viem";
-import { loadArtifact } from "../contracts/compile.ts";
 import type { ChainNode } from "../node/node.ts";
+import { RollupClient } from "../rollup/client.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import type { L1Client } from "../rollup/l1-client.ts";
 import { DerivationError, settledBlock } from "./derive.ts";
-
-const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
 
 export type FollowerOptions = {
   l1: L1Client;
@@ -35,12 +32,14 @@ export class Follower {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<unknown> = Promise.resolve();
+  private readonly client: RollupClient;
 
   constructor(
     readonly node: ChainNode,
     private readonly options: FollowerOptions,
   ) {
     this.scannedTo = options.deployment.l1Block - 1n;
+    this.client = new RollupClient(options.l1, options.deployment);
   }
 
   private log(line: string): void {
@@ -72,19 +71,14 @@ export class Follower {
 
   /** Reads L1 up to its head and imports every block settled there; returns how many it imported. */
   async step(): Promise<number> {
-    const { l1, deployment } = this.options;
-    const head = await l1.public.getBlockNumber();
+    const { l1 } = this.options;
+    const head = await this.client.l1Head();
     if (head <= this.scannedTo) return 0;
-    const logs = await l1.public.getLogs({
-      address: deployment.contracts.rollup,
-      fromBlock: this.scannedTo + 1n,
-      toBlock: head,
-    });
     let imported = 0;
-    for (const log of logs) {
-      const event = decodeEventLog({ abi: ROLLUP_ABI, data: log.data, topics: log.topics, strict: false });
-      if (event.eventName !== "Advanced") continue;
-      const { number, blockHash } = event.args as unknown as { number: bigint; blockHash: Hex };
+    for (const { number, blockHash, transactionHash } of await this.client.settlements(
+      this.scannedTo + 1n,
+      head,
+    )) {
       const local = this.node.blockByNumber(number);
       if (local !== undefined) {
         if (bytesToHex(local.block.hash()) !== blockHash) {
@@ -94,7 +88,7 @@ export class Follower {
         }
         continue;
       }
-      const tx = await l1.public.getTransaction({ hash: log.transactionHash as Hex });
+      const tx = await l1.public.getTransaction({ hash: transactionHash });
       const block = await settledBlock(tx, blockHash, this.node.common, (hash) =>
         l1.public.request({ method: "nrx_getBlob", params: [hash] } as never),
       );

@@ -11,6 +11,7 @@ import { L2_RULES } from "../rollup/genesis.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
 import { serveL2 } from "../rpc/l2.ts";
 import type { RpcServer } from "../rpc/server.ts";
+import { NrxError } from "../util/errors.ts";
 import { Follower } from "./follower.ts";
 import { type Posting, Sequencer } from "./sequencer.ts";
 
@@ -47,7 +48,7 @@ export type RunningL2 = {
   close(): Promise<void>;
 };
 
-export class L2StartError extends Error {
+export class L2StartError extends NrxError {
   override name = "L2StartError";
 }
 

@@ -9,6 +9,8 @@
  * the rules due by then first. Amounts are bigint wei and are conserved: `checkConservation()`.
  * The rules, parameters and choices are written down in docs/market.md.
  */
+
+import { NrxError } from "../util/errors.ts";
 import { type Timer, TimerKind, TimerQueue } from "./timers.ts";
 
 /** An amount of wei. */
@@ -175,7 +177,7 @@ export type RequestView = {
 export type RequestState = "bidding" | "offered" | "locked" | "unassigned" | "slashed";
 
 /** An account, block or request the market does not know (or no longer holds). */
-export class UnknownIdError extends Error {
+export class UnknownIdError extends NrxError {
   override name = "UnknownIdError";
   constructor(
     readonly kind: "account" | "block" | "request",
@@ -186,7 +188,7 @@ export class UnknownIdError extends Error {
 }
 
 /** A prover registered twice, or a block or request id already live. */
-export class DuplicateIdError extends Error {
+export class DuplicateIdError extends NrxError {
   override name = "DuplicateIdError";
   constructor(
     readonly kind: "prover" | "block" | "request",
@@ -197,7 +199,7 @@ export class DuplicateIdError extends Error {
 }
 
 /** A block or request the rules do not admit: `problem` says which rule. */
-export class InvalidRequestError extends Error {
+export class InvalidRequestError extends NrxError {
   override name = "InvalidRequestError";
   constructor(
     readonly id: string | number,
@@ -208,7 +210,7 @@ export class InvalidRequestError extends Error {
 }
 
 /** A deposit, escrow or stake movement larger than the free funds. */
-export class InsufficientFundsError extends Error {
+export class InsufficientFundsError extends NrxError {
   override name = "InsufficientFundsError";
   constructor(
     readonly account: string,
@@ -220,7 +222,7 @@ export class InsufficientFundsError extends Error {
 }
 
 /** `now` earlier than a time the market was already given: the market only moves forward. */
-export class TimeWentBackwardsError extends Error {
+export class TimeWentBackwardsError extends NrxError {
   override name = "TimeWentBackwardsError";
   constructor(
     readonly now: number,
@@ -231,7 +233,7 @@ export class TimeWentBackwardsError extends Error {
 }
 
 /** `closeAuction` asked before the bidding end. */
-export class AuctionNotOverError extends Error {
+export class AuctionNotOverError extends NrxError {
   override name = "AuctionNotOverError";
   constructor(
     readonly request: string,
@@ -242,7 +244,7 @@ export class AuctionNotOverError extends Error {
 }
 
 /** The ledger does not add up: a bug, never a market outcome. */
-export class ConservationError extends Error {
+export class ConservationError extends NrxError {
   override name = "ConservationError";
 }
 

@@ -58,6 +58,21 @@ export class ChainIndex {
     return this.txIndex.has(hash.toLowerCase());
   }
 
+  /** The chain as the VM reads it for `BLOCKHASH`. */
+  blockchainView() {
+    return {
+      getBlock: async (n: number | bigint) => {
+        const entry = this.byNumber(BigInt(n));
+        if (entry === undefined) throw new Error(`no block ${n}`);
+        return entry.block;
+      },
+      putBlock: async () => {},
+      shallowCopy() {
+        return this;
+      },
+    };
+  }
+
   /** A mined transaction and where it is. */
   minedTransaction(hash: string): { entry: ChainBlock; index: number } | undefined {
     const at = this.txIndex.get(hash.toLowerCase());

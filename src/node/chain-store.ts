@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
+import { NrxError } from "../util/errors.ts";
 
 const HEADER_BYTES = 8;
 /** Larger than any record a node writes (a block with its blobs and new trie nodes). */
@@ -25,7 +26,7 @@ const MAX_RECORD_BYTES = 1 << 30;
 
 export const LOG_FILE = "chain.log";
 
-export class ChainStoreError extends Error {
+export class ChainStoreError extends NrxError {
   override name = "ChainStoreError";
 }
 

@@ -4,6 +4,7 @@
  * slot, `EXECUTE` market and RPC (src/l1/config.ts). Integers are given as JSON numbers or as
  * decimal or 0x-hex strings, so values past 2^53 survive.
  */
+import { NrxError } from "../util/errors.ts";
 
 export type GenesisAccount = {
   balance: bigint;
@@ -50,7 +51,7 @@ export const DEFAULT_CHAIN_CONFIG: ChainConfig = {
 };
 
 /** A configuration value is missing, of the wrong type or out of range; `field` is its JSON path. */
-export class ConfigError extends Error {
+export class ConfigError extends NrxError {
   override name = "ConfigError";
   constructor(
     readonly field: string,

@@ -7,6 +7,7 @@
  */
 import { isAccessList2930Tx, isBlob4844Tx, isLegacyTx, type TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToHex, hexToBytes } from "@ethereumjs/util";
+import { NrxError } from "../util/errors.ts";
 import { Heap } from "../util/heap.ts";
 
 /** An account at the head state. */
@@ -37,7 +38,7 @@ export type RejectionCode =
   | "invalid";
 
 /** Why `Mempool.add` refused a transaction; `code` is stable, the message is for people. */
-export class TransactionRejectedError extends Error {
+export class TransactionRejectedError extends NrxError {
   override name = "TransactionRejectedError";
   constructor(
     message: string,

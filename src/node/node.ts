@@ -6,33 +6,24 @@
  * carries as its parent beacon root). Blocks are built with the rules the stateless verifier
  * applies, so each one re-verifies from its own witness.
  */
-import { type Block, type BlockHeader, createBlockFromRLP } from "@ethereumjs/block";
+import type { Block, BlockHeader } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import type { EVMResult } from "@ethereumjs/evm";
-import {
-  type Blob4844Tx,
-  createBlob4844TxFromSerializedNetworkWrapper,
-  createTxFromRLP,
-  type TypedTransaction,
-} from "@ethereumjs/tx";
-import {
-  Account,
-  type Address,
-  bytesToHex,
-  createAddressFromString,
-  equalsBytes,
-  hexToBytes,
-} from "@ethereumjs/util";
-import type { VM } from "@ethereumjs/vm";
+import type { TypedTransaction } from "@ethereumjs/tx";
+import { type Address, bytesToHex, equalsBytes } from "@ethereumjs/util";
+import type { RunBlockResult, VM } from "@ethereumjs/vm";
 import type { ExecuteCallRecord } from "../execute/precompile.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { type GeneratedWitness, generateStatelessInput } from "../stateless/generate.ts";
 import type { StatelessInput } from "../stateless/ssz.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
-import { type BlockRules, createBlockVM, runBlockChecked } from "../stateless/vm.ts";
+import { type BlockRules, createBlockVM } from "../stateless/vm.ts";
 import { RecordingDB } from "../stateless/witness-db.ts";
+import { NrxError } from "../util/errors.ts";
 import { type DevAccount, deriveDevAccounts } from "./accounts.ts";
+import { type CallParams, reexecuteBlock, runCall } from "./calls.ts";
 import { type ChainBlock, ChainIndex } from "./chain-index.ts";
+import { blockRecord, type LogRecord, replayChainLog } from "./chain-log.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { ChainConfig } from "./config.ts";
 import { createChainGenesis } from "./genesis.ts";
@@ -40,25 +31,11 @@ import { Mempool, type PoolTransaction, TransactionRejectedError } from "./mempo
 import { type BlockRequest, produceBlockOn } from "./produce.ts";
 import { storedReceipt } from "./receipts.ts";
 import type { BlobStore, ChainRules } from "./rules.ts";
+import { admissibleTransaction, decodeRawTransaction } from "./transactions.ts";
 
+export type { CallParams } from "./calls.ts";
 export type { ChainBlock } from "./chain-index.ts";
 export type { BlockRequest } from "./produce.ts";
-
-type LogRecord =
-  | { type: "genesis"; hash: string }
-  | { type: "tx"; raw: string }
-  | {
-      type: "block";
-      rlp: string;
-      receipts: ChainBlock["receipts"];
-      executeCalls: ChainBlock["executeCalls"];
-      nodes: [string, string][];
-      blobs: [string, string][];
-      preStateRoot?: string;
-    }
-  | { type: "state"; root: string; nodes: [string, string][] }
-  | { type: "rewind"; number: string; root: string }
-  | { type: "time"; offset: number };
 
 export type NodeOptions = {
   /** What the chain adds to Ethereum's rules: `l1ChainRules(…)` or `l2ChainRules(…)`. */
@@ -68,16 +45,7 @@ export type NodeOptions = {
   log?: (line: string) => void;
 };
 
-export type CallParams = {
-  from?: Address;
-  to?: Address;
-  data?: Uint8Array;
-  value?: bigint;
-  gas?: bigint;
-  blobVersionedHashes?: `0x${string}`[];
-};
-
-export class NodeError extends Error {
+export class NodeError extends NrxError {
   override name = "NodeError";
 }
 
@@ -93,8 +61,13 @@ class Lock {
   }
 }
 
-const nodeEntries = (db: RecordingDB): [string, string][] =>
-  [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]);
+/** Nonce and balance of accounts in `sm`'s state, as the mempool reads them. */
+function accountReader(sm: FailClosedStateManager) {
+  return async (address: Address) => {
+    const account = await sm.getAccount(address);
+    return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
+  };
+}
 
 /**
  * The chain node.
@@ -156,53 +129,23 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   // ---------------------------------------------------------------- chain log
 
   private async replay(store: ChainStore): Promise<void> {
-    const { records, truncatedBytes } = store.replay<LogRecord>();
-    if (truncatedBytes > 0) this.log(`chain log: cut ${truncatedBytes} bytes of an unfinished record`);
-    const genesisHash = bytesToHex(this.chain[0].block.hash());
-    const pending: string[] = [];
-    if (records.length === 0) store.append({ type: "genesis", hash: genesisHash });
-    else if (records[0].type !== "genesis" || records[0].hash !== genesisHash) {
-      store.close();
-      throw new NodeError(
-        `the data directory holds another chain (genesis ${records[0].type === "genesis" ? records[0].hash : "?"}, this config's is ${genesisHash}); use another --data-dir or the same config`,
+    let replayed: ReturnType<typeof replayChainLog>;
+    try {
+      replayed = replayChainLog(
+        store,
+        { index: this.index, nodes: this.nodes, common: this.common, headStateRoot: this.headStateRoot },
+        (line) => this.log(line),
       );
+    } catch (err) {
+      store.close();
+      throw new NodeError((err as Error).message, { cause: err });
     }
-    for (const record of records) {
-      switch (record.type) {
-        case "tx":
-          pending.push(record.raw);
-          break;
-        case "block": {
-          for (const [k, v] of record.nodes) this.nodes.set(k, hexToBytes(v as `0x${string}`));
-          for (const [k, v] of record.blobs) this.index.blobs.set(k, hexToBytes(v as `0x${string}`));
-          const block = createBlockFromRLP(hexToBytes(record.rlp as `0x${string}`), { common: this.common });
-          this.index.append({
-            block,
-            receipts: record.receipts,
-            executeCalls: record.executeCalls,
-            ...(record.preStateRoot ? { preStateRoot: record.preStateRoot as `0x${string}` } : {}),
-          });
-          this.headStateRoot = block.header.stateRoot;
-          break;
-        }
-        case "state":
-          for (const [k, v] of record.nodes) this.nodes.set(k, hexToBytes(v as `0x${string}`));
-          this.headStateRoot = hexToBytes(record.root as `0x${string}`);
-          break;
-        case "rewind":
-          this.index.truncate(Number(record.number));
-          this.headStateRoot = hexToBytes(record.root as `0x${string}`);
-          break;
-        case "time":
-          this.offset = record.offset;
-          break;
-      }
-    }
+    this.headStateRoot = replayed.headStateRoot;
+    this.offset = replayed.timeOffset;
     this.store = store;
     let restored = 0;
-    for (const rawHex of pending) {
-      const raw = hexToBytes(rawHex as `0x${string}`);
-      const tx = this.decodeTransaction(raw);
+    for (const raw of replayed.transactions) {
+      const tx = decodeRawTransaction(raw, this.common);
       if (this.index.isMined(bytesToHex(tx.hash()))) continue;
       try {
         await this.mempool.add(this.poolEntry(tx, raw), this.accountView());
@@ -211,7 +154,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
         if (!(err instanceof TransactionRejectedError)) throw err;
       }
     }
-    if (records.length > 0) {
+    if (replayed.resumed) {
       this.log(
         `chain log: resumed at block ${this.head.header.number} with ${restored} pending transactions`,
       );
@@ -255,21 +198,6 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     return () => this.listeners.delete(listener);
   }
 
-  /** The canonical chain as the VM reads it for `BLOCKHASH`. */
-  blockchainView() {
-    return {
-      getBlock: async (n: number | bigint) => {
-        const entry = this.blockByNumber(BigInt(n));
-        if (entry === undefined) throw new NodeError(`no block ${n}`);
-        return entry.block;
-      },
-      putBlock: async () => {},
-      shallowCopy() {
-        return this;
-      },
-    };
-  }
-
   // ---------------------------------------------------------------- state
 
   /** A state manager over the state with `root`; writes go to a throwaway overlay. */
@@ -285,31 +213,10 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   }
 
   private accountView() {
-    const sm = this.stateAt();
-    return async (address: Address) => {
-      const account = await sm.getAccount(address);
-      return { nonce: account?.nonce ?? 0n, balance: account?.balance ?? 0n };
-    };
+    return accountReader(this.stateAt());
   }
 
   // ---------------------------------------------------------------- transactions
-
-  private decodeTransaction(raw: Uint8Array): TypedTransaction {
-    if (raw[0] === 0x03) {
-      try {
-        return createBlob4844TxFromSerializedNetworkWrapper(raw, { common: this.common });
-      } catch (err) {
-        // The canonical form (no sidecar) is no network wrapper: decode it anyway, so that
-        // `sendRawTransaction` can say what is missing instead of "expected 4 or 5 values".
-        try {
-          return createTxFromRLP(raw, { common: this.common });
-        } catch {
-          throw err;
-        }
-      }
-    }
-    return createTxFromRLP(raw, { common: this.common });
-  }
 
   private poolEntry(tx: TypedTransaction, raw: Uint8Array): PoolTransaction {
     return {
@@ -328,28 +235,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
    * and proofs, which are verified), logs it durably and adds it to the mempool.
    */
   async sendRawTransaction(raw: Uint8Array): Promise<`0x${string}`> {
-    let tx: TypedTransaction;
-    try {
-      tx = this.decodeTransaction(raw);
-    } catch (err) {
-      throw new TransactionRejectedError(`invalid transaction: ${(err as Error).message}`, "invalid");
-    }
-    if (!tx.isSigned()) throw new TransactionRejectedError("transaction is not signed", "invalid");
-    if (tx.type === 3 && this.rules.l2Constraints) {
-      throw new TransactionRejectedError("blob transactions are not allowed on an L2", "invalid");
-    }
-    if (tx.type === 3 && (tx as Blob4844Tx).blobs === undefined) {
-      throw new TransactionRejectedError(
-        "blob transaction without its blobs: send the network form",
-        "invalid",
-      );
-    }
-    if (tx.common.chainId() !== this.common.chainId()) {
-      throw new TransactionRejectedError(
-        `chain id ${tx.common.chainId()} is not ${this.common.chainId()}`,
-        "invalid",
-      );
-    }
+    const tx = admissibleTransaction(raw, this.common, this.rules);
     const hash = bytesToHex(tx.hash());
     if (this.index.isMined(hash))
       throw new TransactionRejectedError("already known (mined)", "already_known");
@@ -374,8 +260,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
 
   /**
    * Produces the next block from the mempool, after `request.first` (an L2's due forced
-   * transactions) in order. `firstIncluded` counts the leading ones that applied: the first that
-   * does not apply ends them, since they must stay a prefix of the block.
+   * transactions) in order; `firstIncluded` counts those that applied (they stay a prefix).
    */
   produceBlock(request: BlockRequest = {}): Promise<{ block: Block; firstIncluded: number }> {
     return this.lock.run(async () => {
@@ -390,7 +275,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
           rules: this.rules,
           mempool: this.mempool,
           blobs: this.blob,
-          blockchain: this.blockchainView(),
+          blockchain: this.index.blockchainView(),
           accounts: () => this.accountView(),
           clockOffset: this.offset,
           log: (line) => this.log(line),
@@ -407,15 +292,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
         executeCalls,
         ...(devChanged ? { preStateRoot: bytesToHex(preStateRoot) } : {}),
       };
-      this.persist({
-        type: "block",
-        rlp: bytesToHex(block.serialize()),
-        receipts,
-        executeCalls,
-        nodes: nodeEntries(db),
-        blobs: [...blobs].map(([k, v]) => [k, bytesToHex(v)]),
-        ...(entry.preStateRoot ? { preStateRoot: entry.preStateRoot } : {}),
-      });
+      this.persist(blockRecord(entry, db.overlay, blobs));
       db.commitOverlay();
       for (const [k, v] of blobs) this.index.blobs.set(k, v);
       await this.append(entry);
@@ -467,27 +344,28 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       }
       const db = new RecordingDB(this.nodes);
       const stateManager = createStateManager(db, this.headStateRoot, this.common);
-      const rules = this.blockRules()?.forBlock(block, parent.header);
-      const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), rules?.precompiles);
-      rules?.attach(vm);
-      let run: Awaited<ReturnType<typeof runBlockChecked>>;
+      let run: RunBlockResult;
       try {
-        run = await runBlockChecked(vm, { block, skipHeaderValidation: true, skipBlockValidation: true });
-        rules?.check(run);
+        run = await reexecuteBlock(
+          this.common,
+          stateManager,
+          this.index.blockchainView(),
+          block,
+          parent,
+          this.blockRules(),
+        );
       } catch (err) {
-        throw new NodeError(`block ${block.header.number} does not re-execute: ${(err as Error).message}`);
+        const message = `block ${block.header.number} does not re-execute: ${(err as Error).message}`;
+        throw new NodeError(message, { cause: err });
       }
-      const receipts = block.transactions.map((tx, i) => storedReceipt(tx, run.results[i], block));
-      this.persist({
-        type: "block",
-        rlp: bytesToHex(block.serialize()),
-        receipts,
+      const entry: ChainBlock = {
+        block,
+        receipts: block.transactions.map((tx, i) => storedReceipt(tx, run.results[i], block)),
         executeCalls: [],
-        nodes: nodeEntries(db),
-        blobs: [],
-      });
+      };
+      this.persist(blockRecord(entry, db.overlay));
       db.commitOverlay();
-      await this.append({ block, receipts, executeCalls: [] });
+      await this.append(entry);
     });
   }
 
@@ -499,20 +377,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     if (entry === undefined) throw new NodeError(`unknown block ${number}`);
     const stateManager = this.stateAt(this.stateRootOf(number));
     const { vm } = await this.callVM(stateManager, entry.block.header);
-    const from = params.from ?? createAddressFromString("0x0000000000000000000000000000000000000000");
-    if ((await stateManager.getAccount(from)) === undefined)
-      await stateManager.putAccount(from, new Account());
-    return vm.evm.runCall({
-      block: entry.block,
-      caller: from,
-      origin: from,
-      ...(params.to ? { to: params.to } : {}),
-      data: params.data ?? new Uint8Array(),
-      value: params.value ?? 0n,
-      gasLimit: params.gas ?? this.config.gasLimit,
-      skipBalance: params.value === undefined || params.value === 0n,
-      ...(params.blobVersionedHashes ? { blobVersionedHashes: params.blobVersionedHashes } : {}),
-    });
+    return runCall(vm, stateManager, entry.block, params, this.config.gasLimit);
   }
 
   /**
@@ -524,7 +389,12 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     header: BlockHeader,
   ): Promise<{ vm: VM; executeCalls: () => ExecuteCallRecord[] }> {
     const extension = this.rules.extend(header, this.blob, { building: false });
-    const vm = await createBlockVM(this.common, stateManager, this.blockchainView(), extension?.precompiles);
+    const vm = await createBlockVM(
+      this.common,
+      stateManager,
+      this.index.blockchainView(),
+      extension?.precompiles,
+    );
     extension?.attach(vm);
     return { vm, executeCalls: () => extension?.calls() ?? [] };
   }
@@ -548,18 +418,15 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     const entry = this.blockByNumber(number);
     if (entry === undefined || number === 0n) throw new NodeError(`no block ${number} with a parent`);
     const parent = this.chain[Number(number) - 1].block.header;
-    const generation = await generateStatelessInput(
+    const headerRlp = (n: bigint) => this.blockByNumber(n)?.block.header.serialize();
+    const { input, witness, error } = await generateStatelessInput(
       entry.block,
       this.common,
       this.rules.fork,
-      { nodes: this.nodes, parent, headerRlp: (n) => this.blockByNumber(n)?.block.header.serialize() },
+      { nodes: this.nodes, parent, headerRlp },
       this.blockRules(),
     );
-    return {
-      input: generation.input,
-      witness: generation.witness,
-      ...(generation.error !== undefined ? { error: generation.error } : {}),
-    };
+    return { input, witness, ...(error !== undefined ? { error } : {}) };
   }
 
   // ---------------------------------------------------------------- changes outside blocks
@@ -574,7 +441,11 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       await sm.commit();
       await sm.flush();
       const root = await sm.getStateRoot();
-      this.persist({ type: "state", root: bytesToHex(root), nodes: nodeEntries(db) });
+      this.persist({
+        type: "state",
+        root: bytesToHex(root),
+        nodes: [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]),
+      });
       db.commitOverlay();
       this.headStateRoot = root;
       await this.mempool.prune(this.accountView());

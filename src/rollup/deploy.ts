@@ -8,6 +8,7 @@
 import { bytesToHex } from "@ethereumjs/util";
 import { type Abi, encodeDeployData, encodeFunctionData, getContractAddress, type Hex } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
+import { NrxError } from "../util/errors.ts";
 import { genesisBacking, l2ChainConfig, type RollupDeployment } from "./deployment.ts";
 import { l2Genesis } from "./genesis.ts";
 import type { L1Client } from "./l1-client.ts";
@@ -34,7 +35,7 @@ export type DeployRollupOptions = {
   log?: (line: string) => void;
 };
 
-export class DeployError extends Error {
+export class DeployError extends NrxError {
   override name = "DeployError";
 }
 

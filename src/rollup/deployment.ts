@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Hex } from "viem";
 import { type ChainConfig, configToJson, parseChainConfig } from "../node/config.ts";
+import { NrxError } from "../util/errors.ts";
 import { L2_BRIDGE_ADDRESS, l2BridgeGenesisAccount } from "./genesis.ts";
 
 /** Parsed JSON, before validation. */
@@ -31,7 +32,7 @@ export type RollupDeployment = {
   l1Block: bigint;
 };
 
-export class DeploymentFileError extends Error {
+export class DeploymentFileError extends NrxError {
   override name = "DeploymentFileError";
   constructor(
     readonly path: string,

@@ -40,8 +40,8 @@ import {
 } from "../testing/l2-chain.ts";
 import { Deployed, deploy, deployBridgedRollup, type Revert, receiptOf } from "../testing/rollup.ts";
 import { devAccounts, type Genesis } from "../workload/transfers.ts";
+import { advanceArgs } from "./client.ts";
 import {
-  advanceArgs,
   type Drop,
   DropReason,
   dropFor,

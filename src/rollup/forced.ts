@@ -210,15 +210,6 @@ export async function dropFor(
   }
 }
 
-/** `advance(input, forcedCount, restHashes, drops)`'s arguments for `block`. */
-export function advanceArgs(
-  block: { bytes: Uint8Array; block: Block },
-  forcedCount: number,
-  drops: Drop[] = [],
-) {
-  return [bytesToHex(block.bytes), BigInt(forcedCount), restHashes(block.block, forcedCount), drops] as const;
-}
-
 /** The ABI type of `Drop[]`. */
 const DROPS = [
   {

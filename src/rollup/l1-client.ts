@@ -15,6 +15,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { NrxError } from "../util/errors.ts";
 
 export type L1Client = {
   url: string;
@@ -24,7 +25,7 @@ export type L1Client = {
   wallet?: WalletClient & { account: Account };
 };
 
-export class L1ConnectionError extends Error {
+export class L1ConnectionError extends NrxError {
   override name = "L1ConnectionError";
 }
 

@@ -11,17 +11,17 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { loadArtifact } from "../contracts/compile.ts";
+import { NrxError } from "../util/errors.ts";
+import { ROLLUP_ABIS } from "./client.ts";
 import type { RollupDeployment } from "./deployment.ts";
 import { L2_BRIDGE_ADDRESS } from "./genesis.ts";
 import { type L1Client, revertOf } from "./l1-client.ts";
 import { type Withdrawal, withdrawalHash, withdrawalSlot } from "./message-tree.ts";
 
-const L2_BRIDGE_ABI = loadArtifact("L2Bridge").abi as Abi;
-const L1_BRIDGE_ABI = loadArtifact("L1Bridge").abi as Abi;
-const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
 /** The bridge's ABI with the rollup's errors, which a claim can revert with (`UnknownStateRoot`). */
-const CLAIM_ABI = [...L1_BRIDGE_ABI, ...ROLLUP_ABI.filter((item) => item.type === "error")] as Abi;
+/** The bridge's ABI with the rollup's errors, which a claim may revert with. */
+const claimAbi = () =>
+  [...ROLLUP_ABIS.l1Bridge, ...ROLLUP_ABIS.rollup.filter((item) => item.type === "error")] as Abi;
 
 /** A contract call's failure as `ErrorName(args)` when the revert data decodes, else viem's message. */
 function revertReason(err: unknown): string {
@@ -30,7 +30,7 @@ function revertReason(err: unknown): string {
   return (err as { shortMessage?: string }).shortMessage ?? String(err);
 }
 
-export class WithdrawalError extends Error {
+export class WithdrawalError extends NrxError {
   override name = "WithdrawalError";
 }
 
@@ -44,7 +44,12 @@ export function withdrawalsOf(receipt: TransactionReceipt): Withdrawal[] {
   const found: Withdrawal[] = [];
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== L2_BRIDGE_ADDRESS) continue;
-    const event = decodeEventLog({ abi: L2_BRIDGE_ABI, data: log.data, topics: log.topics, strict: false });
+    const event = decodeEventLog({
+      abi: ROLLUP_ABIS.l2Bridge,
+      data: log.data,
+      topics: log.topics,
+      strict: false,
+    });
     if (event.eventName !== "Withdrawn") continue;
     const { index, sender, to, value } = event.args as unknown as Withdrawal;
     found.push({ index, sender, to, value });
@@ -110,7 +115,7 @@ export async function claimWithdrawals(
   for (;;) {
     settled = (await l1.public.readContract({
       address: deployment.contracts.rollup,
-      abi: ROLLUP_ABI,
+      abi: ROLLUP_ABIS.rollup,
       functionName: "number",
     })) as bigint;
     if (settled >= receipt.blockNumber) break;
@@ -130,7 +135,7 @@ export async function claimWithdrawals(
       await l1.public.simulateContract({
         account: wallet.account.address,
         address: deployment.contracts.bridge,
-        abi: CLAIM_ABI,
+        abi: claimAbi(),
         functionName: "claimWithdrawal",
         args,
       });
@@ -141,7 +146,7 @@ export async function claimWithdrawals(
       chain: wallet.chain,
       account: wallet.account,
       to: deployment.contracts.bridge,
-      data: encodeFunctionData({ abi: L1_BRIDGE_ABI, functionName: "claimWithdrawal", args }),
+      data: encodeFunctionData({ abi: ROLLUP_ABIS.l1Bridge, functionName: "claimWithdrawal", args }),
     });
     const l1Receipt = await l1.public.waitForTransactionReceipt({ hash });
     if (l1Receipt.status !== "success") throw new WithdrawalError(`claimWithdrawal ${hash} reverted`);

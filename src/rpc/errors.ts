@@ -3,6 +3,7 @@
  * codes are JSON-RPC 2.0's; the Ethereum ones are those of EIP-1474 as geth uses them, which is
  * what viem and ethers map to their typed errors.
  */
+import { NrxError } from "../util/errors.ts";
 
 /** The body is not valid JSON. */
 export const PARSE_ERROR = -32700;
@@ -33,7 +34,7 @@ export type RpcErrorObject = { code: number; message: string; data?: unknown };
  * @example
  * throw new RpcError(INVALID_PARAMS, "expected a block number or tag");
  */
-export class RpcError extends Error {
+export class RpcError extends NrxError {
   override name = "RpcError";
   constructor(
     readonly code: number,

@@ -12,10 +12,11 @@ import {
   setLengthLeft,
 } from "@ethereumjs/util";
 import type { Hex } from "viem";
+import { NrxError } from "../util/errors.ts";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 
 /** Why one value is not acceptable; `param` prefixes the argument's position and name. */
-export class ParamProblem extends Error {
+export class ParamProblem extends NrxError {
   override name = "ParamProblem";
 }
 

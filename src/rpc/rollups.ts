@@ -19,9 +19,9 @@ import {
   type Hex,
   toEventSelector,
 } from "viem";
-import { loadArtifact } from "../contracts/compile.ts";
 import type { L1Node } from "../l1/node.ts";
 import type { ChainBlock } from "../node/node.ts";
+import { ROLLUP_ABIS } from "../rollup/client.ts";
 import { INVALID_INPUT, RpcError } from "./errors.ts";
 import { type Json, quantity } from "./format.ts";
 import { expectParams } from "./params.ts";
@@ -60,7 +60,7 @@ let rollupAbi: RollupAbi | undefined;
 /** NativeRollup's ABI and the `RollupCreated` selector, loaded on first use (it may compile). */
 function nativeRollupAbi(): RollupAbi {
   if (rollupAbi === undefined) {
-    const { abi } = loadArtifact("NativeRollup");
+    const abi = ROLLUP_ABIS.rollup;
     const event = abi.find(
       (item): item is AbiEvent => item.type === "event" && item.name === "RollupCreated",
     );

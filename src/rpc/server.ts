@@ -20,6 +20,8 @@ export {
   type RpcPayloadOptions,
 } from "./payload.ts";
 
+import { NrxError } from "../util/errors.ts";
+
 /** 16 MiB: a type-3 transaction with six blobs and their cell proofs is about 1.6 MiB of hex. */
 export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -47,7 +49,7 @@ export type RpcServer = {
 };
 
 /** Thrown when the server cannot listen (port in use, bad host). */
-export class RpcListenError extends Error {
+export class RpcListenError extends NrxError {
   override name = "RpcListenError";
 }
 

@@ -2,13 +2,15 @@
  * The simulator's agenda: a binary min-heap of timed events. Events at one instant come out in
  * the order they were scheduled, so a run depends only on its seed and configuration.
  */
+
+import { NrxError } from "../util/errors.ts";
 import { Heap } from "../util/heap.ts";
 
 /** An agenda entry: `at` seconds, `seq` the scheduling order (the tie-break at equal times). */
 type Entry<T> = { at: number; seq: number; event: T };
 
 /** An event scheduled before the agenda's current time: a bug in the caller, never a simulation outcome. */
-export class PastEventError extends Error {
+export class PastEventError extends NrxError {
   override name = "PastEventError";
   constructor(
     readonly at: number,

@@ -2,10 +2,11 @@
  * Summary statistics of simulated samples: mean and percentiles (nearest rank), and the points of
  * an empirical CDF for charts.
  */
+import { NrxError } from "../util/errors.ts";
 
 export type Summary = { count: number; mean: number; p50: number; p90: number; p99: number; max: number };
 
-export class EmptySampleError extends Error {
+export class EmptySampleError extends NrxError {
   override name = "EmptySampleError";
 }
 

@@ -2,6 +2,7 @@
  * Line charts as standalone SVG (no dependency, viewable in any browser and on GitHub): the
  * simulator's latency CDF, price over time, and miss rate against penalty and prover count.
  */
+import { NrxError } from "../util/errors.ts";
 
 export type Series = { name: string; points: [number, number][] };
 
@@ -22,7 +23,7 @@ const HEIGHT = 420;
 const MARGIN = { left: 70, right: 20, top: 40, bottom: 55 };
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"];
 
-export class ChartError extends Error {
+export class ChartError extends NrxError {
   override name = "ChartError";
 }
 

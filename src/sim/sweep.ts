@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NrxError } from "../util/errors.ts";
 import { ethToWei, type SimConfig, type SimProver } from "./config.ts";
 import { runSimulation } from "./engine.ts";
 import { buildReport } from "./report.ts";
@@ -21,7 +22,7 @@ export type SweepPoint = {
 };
 
 /** A `--sweep` argument that cannot be read. */
-export class SweepError extends Error {
+export class SweepError extends NrxError {
   override name = "SweepError";
 }
 

@@ -7,10 +7,11 @@ import { type BlockHeader, createBlockHeaderFromRLP } from "@ethereumjs/block";
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt, bytesToHex, equalsBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { NrxError } from "../util/errors.ts";
 import { commonFor, forksUpTo } from "./chain.ts";
 import type { StatelessFork } from "./ssz.ts";
 
-export class InvalidWitnessHeadersError extends Error {
+export class InvalidWitnessHeadersError extends NrxError {
   override name = "InvalidWitnessHeadersError";
   constructor(
     message: string,
@@ -20,7 +21,7 @@ export class InvalidWitnessHeadersError extends Error {
   }
 }
 
-export class MissingWitnessHeaderError extends Error {
+export class MissingWitnessHeaderError extends NrxError {
   override name = "MissingWitnessHeaderError";
   constructor(readonly blockNumber: bigint) {
     super(`header of block ${blockNumber} (read by BLOCKHASH) is not in the witness`);
@@ -125,7 +126,7 @@ export function oldestBlockRead(requested: Iterable<bigint>, parentNumber: bigin
   return oldest;
 }
 
-export class InvalidHeaderError extends Error {
+export class InvalidHeaderError extends NrxError {
   override name = "InvalidHeaderError";
 }
 

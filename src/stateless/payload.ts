@@ -23,6 +23,7 @@ import {
 } from "@ethereumjs/util";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { NrxError } from "../util/errors.ts";
 import {
   type ExecutionPayload,
   isAmsterdamLayout,
@@ -30,7 +31,7 @@ import {
   type StatelessFork,
 } from "./ssz.ts";
 
-export class InvalidPayloadError extends Error {
+export class InvalidPayloadError extends NrxError {
   override name = "InvalidPayloadError";
   constructor(
     message: string,

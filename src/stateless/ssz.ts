@@ -19,6 +19,7 @@ import {
   type ValueOf,
 } from "@chainsafe/ssz";
 import { equalsBytes } from "@ethereumjs/util";
+import { NrxError } from "../util/errors.ts";
 
 // Limits of the fixture-era schema. Those that never show in a hash tree root of the
 // fixtures (element sizes of empty lists) follow the execution-specs constants of that revision.
@@ -184,7 +185,7 @@ export type StatelessInput = {
   publicKeys: Uint8Array[];
 };
 
-export class StatelessInputDecodeError extends Error {
+export class StatelessInputDecodeError extends NrxError {
   override name = "StatelessInputDecodeError";
   constructor(
     message: string,

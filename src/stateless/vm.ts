@@ -15,6 +15,7 @@ import {
 } from "@ethereumjs/evm";
 import { type Address, bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
 import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } from "@ethereumjs/vm";
+import { NrxError } from "../util/errors.ts";
 import type { FailClosedStateManager } from "./state-manager.ts";
 
 const EXTCODEHASH = 0x3f;
@@ -68,7 +69,7 @@ function extcodehashOverrideFor(common: Common): CustomOpcode {
   return override;
 }
 
-export class SystemContractError extends Error {
+export class SystemContractError extends NrxError {
   override name = "SystemContractError";
 }
 
@@ -90,7 +91,7 @@ export type BlockRulesInstance = {
 };
 
 /** A block breaks a rule of its chain (not of Ethereum): `reason` names the rule. */
-export class ChainRuleError extends Error {
+export class ChainRuleError extends NrxError {
   override name = "ChainRuleError";
   constructor(
     message: string,
@@ -178,7 +179,7 @@ export async function createBlockVM(
  * transaction, only that this node could not execute it; `cause` is what was thrown (a node
  * missing from a witness, for one).
  */
-export class ExecutionFaultError extends Error {
+export class ExecutionFaultError extends NrxError {
   override name = "ExecutionFaultError";
   constructor(override readonly cause: unknown) {
     super(cause instanceof Error ? cause.message : String(cause), { cause });

@@ -7,6 +7,7 @@
 import type { BatchDBOp, DB } from "@ethereumjs/util";
 import { bytesToUnprefixedHex, utf8ToBytes } from "@ethereumjs/util";
 import { keccak_256 as keccak256 } from "@noble/hashes/sha3.js";
+import { NrxError } from "../util/errors.ts";
 
 /** ethereumjs' MerkleStateManager stores code under `'c' || code_hash`. */
 const CODE_KEY_PREFIX_HEX = bytesToUnprefixedHex(utf8ToBytes("c"));
@@ -14,14 +15,14 @@ const NODE_KEY_HEX_LENGTH = 64;
 /** keccak256(rlp("")): the root of the empty trie, which has no node to witness. */
 const EMPTY_TRIE_ROOT_HEX = "56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
 
-export class MissingWitnessNodeError extends Error {
+export class MissingWitnessNodeError extends NrxError {
   override name = "MissingWitnessNodeError";
   constructor(readonly nodeHash: string) {
     super(`trie node ${nodeHash} is not in the witness`);
   }
 }
 
-export class MissingWitnessCodeError extends Error {
+export class MissingWitnessCodeError extends NrxError {
   override name = "MissingWitnessCodeError";
   constructor(readonly codeHash: string) {
     super(`contract code ${codeHash} is not in the witness`);

@@ -4,12 +4,13 @@
  * that holds it.
  */
 import { readFileSync } from "node:fs";
+import { NrxError } from "../../util/errors.ts";
 import type { AdversarialBlocks, BlockStream, GasUsedDistribution, Workload } from "./blocks.ts";
 import type { Prover } from "./provers.ts";
 import type { ZkvmProfile } from "./zkvm.ts";
 
 /** A configuration value that is missing, of the wrong type or out of range. */
-export class ModelConfigError extends Error {
+export class ModelConfigError extends NrxError {
   constructor(
     readonly path: string,
     message: string,

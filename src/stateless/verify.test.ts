@@ -5,10 +5,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Block } from "@ethereumjs/block";
-import { createBlockHeader } from "@ethereumjs/block";
+import { createBlockHeader, genTransactionsTrieRoot } from "@ethereumjs/block";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
+import { createTxFromBlockBodyData } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { computeRequestsHash } from "./payload.ts";
 import type { StatelessInput } from "./ssz.ts";
 import { type StatelessVerification, type VerifyOptions, verifyStatelessNewPayload } from "./verify.ts";
 import { loadZkevmInput } from "./zkevm-fixtures.ts";
@@ -219,4 +222,68 @@ test("a malformed block access list is invalid_block_access_list, not internal_e
     const result = await verify(await withResealedHeader({ blockAccessList }));
     assertRejected(result, "invalid_block_access_list");
   }
+});
+
+/**
+ * Changes fields of the valid payload that only execution can check, reseals the header over
+ * them, and returns the input: execution, not the block hash, must catch the change.
+ */
+async function withResealedPayload(change: {
+  receiptsRoot?: Uint8Array;
+  logsBloom?: Uint8Array;
+  executionRequests?: Uint8Array[];
+  transactions?: Uint8Array[];
+}): Promise<StatelessInput> {
+  const block = await validBlock();
+  const input = validInput();
+  const request = input.newPayloadRequest;
+  const payload = request.executionPayload;
+  if (change.receiptsRoot !== undefined) payload.receiptsRoot = change.receiptsRoot;
+  if (change.logsBloom !== undefined) payload.logsBloom = change.logsBloom;
+  if (change.executionRequests !== undefined) request.executionRequests = change.executionRequests;
+  if (change.transactions !== undefined) payload.transactions = change.transactions;
+  const transactions = payload.transactions.map((bytes) => createTxFromBlockBodyData(bytes, { common: block.common }));
+  const header = createBlockHeader(
+    {
+      ...block.header.toJSON(),
+      receiptTrie: payload.receiptsRoot,
+      logsBloom: payload.logsBloom,
+      requestsHash: computeRequestsHash(request.executionRequests),
+      transactionsTrie: await genTransactionsTrieRoot(
+        transactions,
+        new MerklePatriciaTrie({ common: block.common }),
+      ),
+    },
+    { common: block.common, skipConsensusFormatValidation: true },
+  );
+  payload.blockHash = header.hash();
+  return input;
+}
+
+test("each field execution commits to, wrong in a resealed header, is rejected by a typed check naming it", async () => {
+  const payload = original.newPayloadRequest.executionPayload;
+  const flipped = (bytes: Uint8Array) => {
+    const copy = new Uint8Array(bytes);
+    copy[copy.length - 1] ^= 0x01;
+    return copy;
+  };
+  assertRejected(
+    await verify(await withResealedPayload({ receiptsRoot: flipped(payload.receiptsRoot) })),
+    "invalid_receipts_root",
+  );
+  assertRejected(
+    await verify(await withResealedPayload({ logsBloom: flipped(payload.logsBloom) })),
+    "invalid_logs_bloom",
+  );
+  // A consolidation request that no predeploy produced: the requests hash no longer matches.
+  const request = Uint8Array.of(0x02, ...new Uint8Array(116).fill(0x11));
+  assertRejected(
+    await verify(await withResealedPayload({ executionRequests: [request] })),
+    "invalid_requests_hash",
+  );
+  // The same transaction twice: the second one's nonce is used.
+  const [first] = payload.transactions;
+  const twice = await verify(await withResealedPayload({ transactions: [first, first] }));
+  assertRejected(twice, "invalid_transaction");
+  assert.match(twice.message ?? "", /nonce/);
 });

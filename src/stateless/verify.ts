@@ -32,6 +32,7 @@ import {
   ChainRuleError,
   createBlockVM,
   ExecutionFaultError,
+  InvalidBlockError,
   runBlockChecked,
   SystemContractError,
 } from "./vm.ts";
@@ -174,24 +175,6 @@ function parseBlockAccessList(bytes: Uint8Array): BlockLevelAccessList {
   }
 }
 
-/** Maps ethereumjs' block-execution errors to named reasons. */
-function reasonOfExecutionError(message: string): InvalidReason {
-  if (message.includes("invalid block stateRoot")) return "invalid_state_root";
-  if (message.includes("invalid receiptTrie")) return "invalid_receipts_root";
-  if (message.includes("invalid bloom")) return "invalid_logs_bloom";
-  if (message.includes("invalid gasUsed")) return "invalid_gas_used";
-  if (message.includes("invalid requestsHash")) return "invalid_requests_hash";
-  if (message.includes("block access list")) return "invalid_block_access_list";
-  if (
-    message.includes("invalid transactions") ||
-    message.includes("tx ") ||
-    message.includes("transaction")
-  ) {
-    return "invalid_transaction";
-  }
-  return "invalid_block";
-}
-
 /** The reason a typed error stands for; undefined for an error of no known kind. */
 function reasonOf(err: unknown): InvalidReason | undefined {
   if (err instanceof InvalidInputError) return err.reason;
@@ -203,6 +186,7 @@ function reasonOf(err: unknown): InvalidReason | undefined {
   if (err instanceof InvalidHeaderError) return "invalid_header";
   if (err instanceof SystemContractError) return "invalid_system_call";
   if (err instanceof ChainRuleError) return err.reason;
+  if (err instanceof InvalidBlockError) return err.reason;
   return undefined;
 }
 
@@ -211,10 +195,8 @@ function classify(err: unknown): { reason: InvalidReason; message: string } {
   // An exception out of the EVM is a witness that fails closed, a chain rule, or a fault of
   // this implementation, never a property of the block that ethereumjs' messages could name.
   if (err instanceof ExecutionFaultError) return { reason: reasonOf(err.cause) ?? "internal_error", message };
-  const known = reasonOf(err);
-  if (known !== undefined) return { reason: known, message };
-  if (err instanceof RangeError || err instanceof TypeError) return { reason: "internal_error", message };
-  return { reason: reasonOfExecutionError(message), message };
+  // Every rejection is a typed error of this project; anything else is a fault of this implementation.
+  return { reason: reasonOf(err) ?? "internal_error", message };
 }
 
 async function executeStatelessly(input: StatelessInput, options: VerifyOptions): Promise<VerifiedBlock> {

@@ -13,7 +13,13 @@ import {
   type Message,
   paramsEVM,
 } from "@ethereumjs/evm";
-import { type Address, bytesToBigInt, createAddressFromBigInt } from "@ethereumjs/util";
+import {
+  type Address,
+  bytesToBigInt,
+  bytesToHex,
+  createAddressFromBigInt,
+  equalsBytes,
+} from "@ethereumjs/util";
 import { createVM, type RunBlockOpts, type RunBlockResult, runBlock, type VM } from "@ethereumjs/vm";
 import { NrxError } from "../util/errors.ts";
 import type { FailClosedStateManager } from "./state-manager.ts";
@@ -101,6 +107,29 @@ export class ChainRuleError extends NrxError {
   }
 }
 
+/** What block execution found wrong with a block; each reason is decided by a typed check here. */
+export type BlockExecutionReason =
+  | "invalid_transaction"
+  | "invalid_gas_used"
+  | "invalid_state_root"
+  | "invalid_receipts_root"
+  | "invalid_logs_bloom"
+  | "invalid_requests_hash"
+  | "invalid_block_access_list"
+  | "invalid_block";
+
+/**
+ * The block is invalid by the rules of block execution: a transaction that cannot be applied
+ * (`details.transaction` is its index), or a header field that is not what execution computed.
+ */
+export class InvalidBlockError extends NrxError<{ reason: BlockExecutionReason; transaction?: number }> {
+  override name = "InvalidBlockError";
+  get reason(): BlockExecutionReason {
+    return this.details.reason;
+  }
+}
+
+/** The system contracts whose end-of-block calls must succeed (execution-specs: checked system calls). */
 function requestPredeploys(common: Common): Address[] {
   const params = [
     common.isActivatedEIP(7002) ? "withdrawalRequestPredeployAddress" : undefined,
@@ -110,17 +139,25 @@ function requestPredeploys(common: Common): Address[] {
 }
 
 /**
- * Runs a block, then applies the EIP-7002 / EIP-7251 rule ethereumjs leaves out: the
- * end-of-block system calls to the request predeploys are checked — a predeploy without code,
- * or a call to it that fails, makes the block invalid (ethereumjs reads both as "no requests").
- * The code check reads only what the system call itself read, so witnesses stay the same.
+ * Runs a block and decides whether it is valid, every rejection by a check of its own: an error
+ * thrown before every transaction ran is the next transaction's (`invalid_transaction`); the
+ * header's gas used, state root, receipts root, logs bloom, requests hash and block access list
+ * hash are compared with what execution computed, in execution-specs' order; and the rule
+ * ethereumjs leaves out of EIP-7002 / EIP-7251 is applied: the end-of-block system calls to the
+ * request predeploys are checked — a predeploy without code, or a call to it that fails, makes
+ * the block invalid (ethereumjs reads both as "no requests"). The code check reads only what the
+ * system call itself read, so witnesses stay the same. Errors this project names (a missing
+ * witness node, an execution fault, a chain rule) pass through unchanged.
  */
 export async function runBlockChecked(vm: VM, opts: RunBlockOpts): Promise<RunBlockResult> {
+  const { block } = opts;
   const predeploys = requestPredeploys(vm.common);
-  if (predeploys.length === 0) return runBlock(vm, opts);
-  const systemAddress = createAddressFromBigInt(vm.common.param("systemAddress")).toString();
+  // Only forks with request predeploys (Prague on) have a system address.
+  const systemAddress =
+    predeploys.length > 0 ? createAddressFromBigInt(vm.common.param("systemAddress")).toString() : undefined;
   const failures: string[] = [];
   let systemCall: Message | undefined;
+  let finished = 0;
   const before = (m: Message) => {
     const isRequestCall = m.depth === 0 && m.caller.toString() === systemAddress;
     systemCall = isRequestCall && predeploys.some((p) => m.to?.equals(p)) ? m : undefined;
@@ -131,20 +168,71 @@ export async function runBlockChecked(vm: VM, opts: RunBlockOpts): Promise<RunBl
     }
     systemCall = undefined;
   };
+  const afterTx = () => {
+    finished++;
+  };
   vm.evm.events?.on("beforeMessage", before);
   vm.evm.events?.on("afterMessage", after);
+  vm.events.on("afterTx", afterTx);
   try {
-    const result = await runBlock(vm, opts);
+    let result: RunBlockResult;
+    try {
+      // `generate`: ethereumjs computes the header fields and leaves comparing them to us.
+      result = await runBlock(vm, { ...opts, generate: true });
+    } catch (err) {
+      if (err instanceof NrxError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (finished < block.transactions.length) {
+        throw new InvalidBlockError(message, {
+          cause: err,
+          details: { reason: "invalid_transaction", transaction: finished },
+        });
+      }
+      throw new InvalidBlockError(message, { cause: err, details: { reason: "invalid_block" } });
+    }
     if (failures.length > 0) throw new SystemContractError(failures[0]);
     for (const predeploy of predeploys) {
       if ((await vm.stateManager.getCode(predeploy)).length === 0) {
         throw new SystemContractError(`system contract empty: no code at ${predeploy}`);
       }
     }
+    checkExecutedHeader(block, result);
     return result;
   } finally {
     vm.evm.events?.off("beforeMessage", before);
     vm.evm.events?.off("afterMessage", after);
+    vm.events.off("afterTx", afterTx);
+  }
+}
+
+/** The header's fields that commit to execution against what execution computed (execution-specs' order). */
+function checkExecutedHeader(block: Block, result: RunBlockResult): void {
+  const { header } = block;
+  const mismatch = (reason: BlockExecutionReason, field: string, computed: string, claimed: string) =>
+    new InvalidBlockError(`invalid ${field}: ${computed} after execution, ${claimed} in the header`, {
+      details: { reason },
+    });
+  if (result.gasUsed !== header.gasUsed) {
+    throw mismatch("invalid_gas_used", "gas used", String(result.gasUsed), String(header.gasUsed));
+  }
+  const roots: [BlockExecutionReason, string, Uint8Array | undefined, Uint8Array | undefined][] = [
+    ["invalid_state_root", "state root", result.stateRoot, header.stateRoot],
+    ["invalid_receipts_root", "receipts root", result.receiptsRoot, header.receiptTrie],
+    ["invalid_logs_bloom", "logs bloom", result.logsBloom, header.logsBloom],
+    ["invalid_requests_hash", "requests hash", result.requestsHash, header.requestsHash],
+    [
+      "invalid_block_access_list",
+      "block access list hash",
+      result.blockLevelAccessList?.hash(),
+      header.blockAccessListHash,
+    ],
+  ];
+  for (const [reason, field, computed, claimed] of roots) {
+    if (computed === undefined && claimed === undefined) continue;
+    if (computed === undefined || claimed === undefined || !equalsBytes(computed, claimed)) {
+      const hex = (b: Uint8Array | undefined) => (b === undefined ? "none" : bytesToHex(b));
+      throw mismatch(reason, field, hex(computed), hex(claimed));
+    }
   }
 }
 

@@ -56,10 +56,10 @@ import { type Abi, decodeEventLog, encodeFunctionData, getContractAddress, type 
 import { loadArtifact } from "../contracts/compile.ts";
 import { type Devnet, SEQUENCER_ACCOUNT, startDevnet } from "../devnet/devnet.ts";
 import type { Posting } from "../l2/sequencer.ts";
-import { deriveDevAccounts } from "../node/accounts.ts";
-import { buildGenesisState, createGenesisBlock, systemContractAlloc } from "../node/genesis.ts";
+import { createChainGenesis } from "../node/genesis.ts";
 import type { ChainBlock, ChainNode } from "../node/node.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
+import { L2_RULES } from "../rollup/genesis.ts";
 import { commonFor } from "../stateless/chain.ts";
 import { Rng } from "../util/prng.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
@@ -690,18 +690,12 @@ async function stockReplay(
   timed: (number: bigint) => boolean,
 ): Promise<{ ms: number; txs: number; blocks: number; rootsMatch: boolean }> {
   const config = deployment.chain;
-  const common = commonFor(config.chainId, "osaka");
-  const alloc = { ...systemContractAlloc() };
-  for (const account of deriveDevAccounts(config))
-    alloc[account.address.toLowerCase()] = { balance: config.devAccounts.balance };
-  for (const [address, account] of Object.entries(config.genesis.alloc)) alloc[address] = account;
-  const { nodes, stateRoot } = await buildGenesisState(common, alloc);
-  const { block: genesis } = createGenesisBlock(common, {
+  const common = commonFor(config.chainId, L2_RULES.fork);
+  const {
+    nodes,
     stateRoot,
-    gasLimit: config.gasLimit,
-    baseFeePerGas: config.genesis.baseFeePerGas,
-    timestamp: config.genesis.timestamp,
-  });
+    block: genesis,
+  } = await createChainGenesis(config, common, L2_RULES.genesisExtraData);
   if (bytesToHex(genesis.hash()) !== deployment.genesisHash) {
     throw new Error("baseline: the rebuilt L2 genesis is not the deployment's");
   }

@@ -19,8 +19,6 @@ import type { BlobStore, ChainRules } from "../node/rules.ts";
 import type { StatelessFork } from "../stateless/ssz.ts";
 import { type BlockRules, ChainRuleError, ExecutionFaultError } from "../stateless/vm.ts";
 
-export type { BlobStore } from "../node/rules.ts";
-
 /** The devnet runs Osaka rules; `EXECUTE` verifies Osaka L2 blocks. */
 export const L1_FORK: StatelessFork = "osaka";
 

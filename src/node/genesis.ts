@@ -16,7 +16,7 @@ import {
   ValueEncoding,
 } from "@ethereumjs/util";
 import { FailClosedStateManager } from "../stateless/state-manager.ts";
-import { deriveDevAccounts } from "./accounts.ts";
+import { type DevAccount, deriveDevAccounts } from "./accounts.ts";
 import type { ChainConfig, GenesisAccount } from "./config.ts";
 import { SYSTEM_CONTRACTS } from "./system-contracts.ts";
 
@@ -115,9 +115,10 @@ export async function createChainGenesis(
   config: ChainConfig,
   common: Common,
   extraData: Uint8Array,
+  devAccounts: DevAccount[] = deriveDevAccounts(config),
 ): Promise<GenesisState & { block: Block }> {
   const alloc = { ...systemContractAlloc() };
-  for (const account of deriveDevAccounts(config))
+  for (const account of devAccounts)
     alloc[account.address.toLowerCase()] = { balance: config.devAccounts.balance };
   for (const [address, account] of Object.entries(config.genesis.alloc)) alloc[address] = account;
   const { nodes, stateRoot } = await buildGenesisState(common, alloc);

@@ -97,7 +97,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
 
   private constructor(
     readonly config: C,
-    genesis: { nodes: Map<string, Uint8Array>; block: Block },
+    genesis: { nodes: Map<string, Uint8Array>; block: Block; devAccounts: DevAccount[] },
     private readonly options: NodeOptions,
   ) {
     this.rules = options.rules;
@@ -110,14 +110,15 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       priceBumpPercent: config.mempool.priceBumpPercent,
       blockGasLimit: config.gasLimit,
     });
-    this.devAccounts = deriveDevAccounts(config);
+    this.devAccounts = genesis.devAccounts;
   }
 
   /** Builds genesis and replays the chain log of `dataDir` if there is one. Blocks come from `produceBlock`. */
   static async open<C extends ChainConfig>(config: C, options: NodeOptions): Promise<ChainNode<C>> {
     const common = commonFor(config.chainId, options.rules.fork);
-    const { nodes, block } = await createChainGenesis(config, common, options.rules.genesisExtraData);
-    const node = new ChainNode(config, { nodes, block }, options);
+    const devAccounts = deriveDevAccounts(config); // PBKDF2 per account: derived once
+    const genesis = await createChainGenesis(config, common, options.rules.genesisExtraData, devAccounts);
+    const node = new ChainNode(config, { ...genesis, devAccounts }, options);
     if (options.dataDir !== undefined) await node.replay(ChainStore.open(options.dataDir));
     return node;
   }

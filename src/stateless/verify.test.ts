@@ -242,7 +242,9 @@ async function withResealedPayload(change: {
   if (change.logsBloom !== undefined) payload.logsBloom = change.logsBloom;
   if (change.executionRequests !== undefined) request.executionRequests = change.executionRequests;
   if (change.transactions !== undefined) payload.transactions = change.transactions;
-  const transactions = payload.transactions.map((bytes) => createTxFromBlockBodyData(bytes, { common: block.common }));
+  const transactions = payload.transactions.map((bytes) =>
+    createTxFromBlockBodyData(bytes, { common: block.common }),
+  );
   const header = createBlockHeader(
     {
       ...block.header.toJSON(),

@@ -16,6 +16,7 @@ import { computeExecuteResult, EXECUTE_ADDRESS, type ExecuteResult } from "../ex
 import { DevChain } from "../node/dev.ts";
 import type { StoredReceipt } from "../node/receipts.ts";
 import { decodeStatelessInput } from "../stateless/ssz.ts";
+import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import {
   balanceOf,
   devTransaction,
@@ -27,7 +28,7 @@ import {
   withWrongStateRoot,
 } from "../testing/l1.ts";
 import type { L1Node } from "./node.ts";
-import { executeHeaderFields } from "./rules.ts";
+import { executeHeaderFields, L1_FORK, l1BlockRules } from "./rules.ts";
 
 const artifact = loadArtifact("ExecuteCaller");
 const abi: Abi = artifact.abi;
@@ -526,6 +527,12 @@ describe("ExecuteCaller on the L1 node", () => {
         "the node keeps the sidecar of a mined transaction",
       );
       await reverify(node, block);
+      // A validator that does not hold the sidecar cannot process the block: missing_blob.
+      const { input } = await node.statelessInput(block.header.number);
+      const withoutBlobs = await verifyStatelessNewPayload(input, {
+        rules: l1BlockRules(node.config.execute, L1_FORK, () => undefined),
+      });
+      assert.equal(withoutBlobs.reason, "missing_blob", withoutBlobs.message);
 
       // eth_call with the blob's versioned hash resolves it from the kept sidecar.
       const { baseFee: next } = await market(node, caller);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { createBlockHeader } from "@ethereumjs/block";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
+import { encodeExecuteExtraData } from "../execute/market.ts";
 import { decodeExecuteResult, EXECUTE_ADDRESS } from "../execute/result.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
 import { devTransaction, type L2Block, memoryNode, validL2Block, withWrongStateRoot } from "../testing/l1.ts";
@@ -174,5 +176,19 @@ describe("L1 node with EXECUTE", () => {
       assert.equal(rejected.successfulValidation, false, `without state node ${i}`);
       assert.equal(rejected.reason, "missing_witness_node", `without state node ${i}: ${rejected.message}`);
     }
+
+    // A header that claims other execute gas than its calls metered, resealed so that only the
+    // chain rule can catch it: invalid_execute_gas.
+    const market = executeHeaderFields(block.header);
+    const extraData = encodeExecuteExtraData({ ...market, executeGasUsed: market.executeGasUsed + 1n });
+    const resealed = createBlockHeader({ ...block.header.toJSON(), extraData }, { common: block.common });
+    const payload = { ...input.newPayloadRequest.executionPayload, extraData, blockHash: resealed.hash() };
+    const claimed = {
+      ...input,
+      newPayloadRequest: { ...input.newPayloadRequest, executionPayload: payload },
+    };
+    const wrongGas = await verifyStatelessNewPayload(claimed, { rules });
+    assert.equal(wrongGas.reason, "invalid_execute_gas", wrongGas.message);
+    assert.match(wrongGas.message ?? "", /executeGasUsed/);
   });
 });

@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Rng } from "../util/prng.ts";
+import { reverseDutchPrice } from "./auction.ts";
 import {
   AuctionNotOverError,
-  type BlockSpec,
   DuplicateIdError,
-  ETHER,
   InsufficientFundsError,
   InvalidRequestError,
-  type MarketEvent,
-  type MarketParams,
-  ProofMarket,
-  type ProofRequest,
-  reverseDutchPrice,
   TimeWentBackwardsError,
-} from "./market.ts";
+} from "./errors.ts";
+import { ProofMarket } from "./market.ts";
 import { TimerKind, TimerQueue } from "./timers.ts";
+import { type BlockSpec, ETHER, type MarketEvent, type MarketParams, type ProofRequest } from "./types.ts";
 
 const FINNEY = ETHER / 1000n;
 

@@ -1,18 +1,31 @@
 /**
  * The one block builder: the node's block production, the workload generator and the
- * benchmarks all build blocks here, on ethereumjs' `BlockBuilder`, with the same VM the
- * stateless verifier runs (src/stateless/vm.ts), so every built block re-verifies from its own
- * witness. A transaction is added all or nothing, in time linear in the block's transactions.
+ * benchmarks all build blocks here, with the same VM the stateless verifier runs
+ * (src/stateless/vm.ts), so every built block re-verifies from its own witness. It assembles the
+ * block as execution-specs' `apply_body` does, on ethereumjs' public API (`runTx`, the EVM's
+ * `runCall`, the block and trie helpers): system transactions, then each transaction all or
+ * nothing, then the requests, then the header. Time is linear in the block's transactions.
  */
-import { type Block, createBlock } from "@ethereumjs/block";
+import {
+  type Block,
+  createBlock,
+  genRequestsRoot,
+  genTransactionsTrieRoot,
+  type HeaderData,
+} from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import type { CustomPrecompile, EVM } from "@ethereumjs/evm";
-import type { TypedTransaction } from "@ethereumjs/tx";
-import { type Address, equalsBytes, MapDB } from "@ethereumjs/util";
-import { type BlockBuilder, buildBlock, type RunTxResult, type TxReceipt, type VM } from "@ethereumjs/vm";
+import { MerklePatriciaTrie } from "@ethereumjs/mpt";
+import { RLP } from "@ethereumjs/rlp";
+import { Blob4844Tx, createMinimal4844TxFromNetworkWrapper, type TypedTransaction } from "@ethereumjs/tx";
+import { type Address, KECCAK256_RLP, MapDB } from "@ethereumjs/util";
+import { Bloom, encodeReceipt, type RunTxResult, runTx, type TxReceipt, type VM } from "@ethereumjs/vm";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { encodeExecutionRequests } from "../stateless/generate.ts";
 import { createStateManager, type FailClosedStateManager } from "../stateless/state-manager.ts";
 import { createBlockVM } from "../stateless/vm.ts";
+import { NrxError } from "../util/errors.ts";
+import { processBlockStart, processGeneralPurposeRequests } from "./system-calls.ts";
 
 /** The header fields a block's producer chooses; the rest follow from the parent and the transactions. */
 export type ProducerFields = {
@@ -26,6 +39,17 @@ export type ProducerFields = {
   extraData?: Uint8Array;
 };
 
+/** The block has no room left for a transaction: its gas or its blob gas. The transaction may fit a later block. */
+export class BlockFullError extends NrxError<{ resource: "gas" | "blob gas" }> {
+  override name = "BlockFullError";
+}
+
+/**
+ * Forks whose block rules this builder does not assemble (the stateless verifier still checks
+ * them): EIP-7928's block access list, EIP-8037's two gas dimensions, EIP-8282's builder requests.
+ */
+const UNBUILT_EIPS = [7928, 8037, 8282];
+
 /**
  * One block being built on `parent`.
  *
@@ -35,24 +59,45 @@ export type ProducerFields = {
  * const { block } = await build.finish();
  */
 export class BlockBuild {
+  private readonly transactions: TypedTransaction[] = [];
+  private readonly receipts: TxReceipt[] = [];
+  private readonly bloom: Bloom;
+  private gasUsed = 0n;
+  /** The receipts' cumulative gas (with refunds), as `runBlock` counts it. */
+  private receiptGasUsed = 0n;
+  private blobGasUsed = 0n;
+
   private constructor(
     readonly vm: VM,
-    private readonly builder: BlockBuilder,
-    private readonly common: Common,
-  ) {}
+    private readonly header: HeaderData,
+    /** The block every transaction runs in: the header only (its transactions are not read). */
+    private readonly environment: Block,
+  ) {
+    this.bloom = new Bloom(undefined, vm.common);
+  }
 
   static async start(vm: VM, parent: Block, fields: ProducerFields): Promise<BlockBuild> {
-    // EIP-4788's system call at the start of the block opens the builder's block checkpoint, so
-    // every transaction finds it open: `add` relies on that.
-    if (!vm.common.isActivatedEIP(4788))
-      throw new Error("the block builder needs EIP-4788 (Cancun or later)");
-    const builder = await buildBlock(vm, {
-      parentBlock: parent,
-      withdrawals: [],
-      headerData: { number: parent.header.number + 1n, ...fields },
-      blockOpts: { putBlockIntoBlockchain: false, common: vm.common },
-    });
-    return new BlockBuild(vm, builder, vm.common);
+    const { common } = vm;
+    if (!common.isActivatedEIP(4788)) throw new Error("the block builder needs EIP-4788 (Cancun or later)");
+    const unbuilt = UNBUILT_EIPS.filter((eip) => common.isActivatedEIP(eip));
+    if (unbuilt.length > 0)
+      throw new Error(
+        `the block builder builds Cancun to Osaka blocks; EIP-${unbuilt.join(", EIP-")} not built`,
+      );
+    const header: HeaderData = {
+      ...fields,
+      parentHash: parent.hash(),
+      number: parent.header.number + 1n,
+      gasLimit: fields.gasLimit ?? parent.header.gasLimit,
+      baseFeePerGas: parent.header.calcNextBaseFee(),
+      excessBlobGas: parent.header.calcNextExcessBlobGas(common),
+      ...(common.isActivatedEIP(4895) ? { withdrawalsRoot: KECCAK256_RLP } : {}),
+    };
+    const environment = createBlock({ header }, { common });
+    // The block's own checkpoint, committed by `finish`; each transaction's lies above it.
+    await vm.evm.journal.checkpoint();
+    await processBlockStart(vm, environment);
+    return new BlockBuild(vm, header, environment);
   }
 
   /**
@@ -67,55 +112,96 @@ export class BlockBuild {
    * storage it wrote (cleared only when a message returns) is dropped.
    */
   async add(tx: TypedTransaction, options: { allowNoBlobs?: boolean } = {}): Promise<RunTxResult> {
+    this.checkRoom(tx, options);
     const stateManager = this.vm.stateManager as FailClosedStateManager;
     const depth = stateManager.checkpointDepth;
+    let result: RunTxResult;
     try {
-      return await this.addInLinearTime(tx, options);
+      result = await runTx(this.vm, { tx, block: this.environment, blockGasUsed: this.receiptGasUsed });
     } catch (err) {
       while (stateManager.checkpointDepth > depth) await stateManager.revert();
       (this.vm.evm as EVM).transientStorage.clear();
       throw err;
     }
+    // A block carries a blob transaction without its blobs (EIP-4844).
+    const included =
+      tx instanceof Blob4844Tx && tx.blobs !== undefined
+        ? createMinimal4844TxFromNetworkWrapper(tx, { common: this.vm.common })
+        : tx;
+    this.transactions.push(included);
+    this.receipts.push(result.receipt);
+    this.bloom.or(result.bloom);
+    this.gasUsed += result.blockGasSpent;
+    this.receiptGasUsed += result.totalGasSpent;
+    if (tx instanceof Blob4844Tx)
+      this.blobGasUsed += BigInt(tx.numBlobs()) * this.vm.common.param("blobGasPerBlob");
+    return result;
   }
 
-  /**
-   * ethereumjs' `BlockBuilder` creates a `Block` of every transaction so far for each one it
-   * adds, only to hand its header to `runTx`, which is quadratic in the block's transactions (a
-   * block of 700 transfers took over 20 s to build). Here it sees none while the transaction
-   * runs. Not under EIP-7928, whose access-list index counts them. This reads the builder's
-   * `transactions` field, the one place the builder goes past ethereumjs' public API.
-   */
-  private async addInLinearTime(
-    tx: TypedTransaction,
-    options: { allowNoBlobs?: boolean },
-  ): Promise<RunTxResult> {
-    if (this.common.isActivatedEIP(7928)) return this.builder.addTransaction(tx, options);
-    const internals = this.builder as unknown as { transactions: TypedTransaction[] };
-    const included = internals.transactions;
-    internals.transactions = [];
-    try {
-      return await this.builder.addTransaction(tx, options);
-    } finally {
-      included.push(...internals.transactions);
-      internals.transactions = included;
+  /** The block's gas and blob gas left must hold `tx`; a blob transaction carries its blobs unless told otherwise. */
+  private checkRoom(tx: TypedTransaction, options: { allowNoBlobs?: boolean }): void {
+    if (tx.gasLimit > this.environment.header.gasLimit - this.gasUsed) {
+      throw new BlockFullError("tx has a higher gas limit than the remaining gas in the block", {
+        details: { resource: "gas" },
+      });
+    }
+    if (!(tx instanceof Blob4844Tx)) return;
+    if (tx.blobs === undefined && options.allowNoBlobs !== true)
+      throw new Error("blobs missing for 4844 transaction");
+    const { common } = this.vm;
+    const { maxBlobGasPerBlock } = common.getBlobGasSchedule();
+    if (this.blobGasUsed + BigInt(tx.numBlobs()) * common.param("blobGasPerBlob") > maxBlobGasPerBlock) {
+      throw new BlockFullError("block blob gas limit reached", { details: { resource: "blob gas" } });
     }
   }
 
   /**
-   * Seals the block. `extraData`, when given, replaces the header's: a field that depends on
-   * the transactions (the L1's execute gas used). No opcode reads `extraData`, so the execution
-   * is the same; only the header and hash change.
+   * Seals the block: the requests, the post-state root and the roots of the transactions and
+   * receipts. `extraData`, when given, replaces the header's: a field that depends on the
+   * transactions (the L1's execute gas used). No opcode reads `extraData`, so the execution is
+   * the same.
    */
   async finish(extraData?: Uint8Array): Promise<{ block: Block; requests: Uint8Array[] }> {
-    const { block, requests } = await this.builder.build();
-    const encoded = encodeExecutionRequests(requests);
-    if (extraData === undefined || equalsBytes(extraData, block.header.extraData))
-      return { block, requests: encoded };
-    const sealed = createBlock(
-      { header: { ...block.header.toJSON(), extraData }, transactions: block.transactions, withdrawals: [] },
-      { common: this.common },
+    const { vm } = this;
+    const { common } = vm;
+    const requests = common.isActivatedEIP(7685)
+      ? await processGeneralPurposeRequests(vm, this.environment, this.receipts)
+      : undefined;
+    const stateRoot = await vm.stateManager.getStateRoot();
+    await vm.evm.journal.commit();
+    const block = createBlock(
+      {
+        header: {
+          ...this.header,
+          ...(extraData === undefined ? {} : { extraData }),
+          stateRoot,
+          transactionsTrie: await genTransactionsTrieRoot(
+            this.transactions,
+            new MerklePatriciaTrie({ common }),
+          ),
+          receiptTrie: await this.receiptTrie(),
+          logsBloom: this.bloom.bitvector,
+          gasUsed: this.gasUsed,
+          blobGasUsed: this.blobGasUsed,
+          ...(requests === undefined
+            ? {}
+            : { requestsHash: genRequestsRoot(requests, common.customCrypto.sha256 ?? sha256) }),
+        },
+        transactions: this.transactions,
+        withdrawals: common.isActivatedEIP(4895) ? [] : undefined,
+      },
+      { common },
     );
-    return { block: sealed, requests: encoded };
+    return { block, requests: encodeExecutionRequests(requests) };
+  }
+
+  private async receiptTrie(): Promise<Uint8Array> {
+    if (this.receipts.length === 0) return KECCAK256_RLP;
+    const trie = new MerklePatriciaTrie({ common: this.vm.common });
+    for (const [i, receipt] of this.receipts.entries()) {
+      await trie.put(RLP.encode(i), encodeReceipt(receipt, (this.transactions[i] as TypedTransaction).type));
+    }
+    return trie.root();
   }
 }
 

@@ -13,7 +13,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type StoredExecuteCall, toStoredCall } from "../execute/precompile.ts";
 import type { FailClosedStateManager } from "../stateless/state-manager.ts";
 import { createBlockVM, ExecutionFaultError } from "../stateless/vm.ts";
-import { BlockBuild } from "./builder.ts";
+import { BlockBuild, BlockFullError } from "./builder.ts";
 import type { ChainConfig } from "./config.ts";
 import type { Mempool } from "./mempool.ts";
 import { type StoredReceipt, storedReceipt } from "./receipts.ts";
@@ -119,7 +119,7 @@ export async function produceBlockOn(
       // A transaction that no longer fits this block's gas or execute gas stays for a later
       // block; one that cannot execute at all (nonce, balance), or that this node fails to
       // execute (an exception out of the EVM, after which the state is as it was), is dropped.
-      if (/remaining gas|blob gas limit/.test(message) || extension?.postpones(err)) continue;
+      if (err instanceof BlockFullError || extension?.postpones(err)) continue;
       mempool.remove(entry.hash);
       context.log(
         `dropped ${entry.hash}: ${err instanceof ExecutionFaultError ? `execution failed in this node: ${message}` : message}`,

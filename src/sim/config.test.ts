@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { ETHER } from "../market/market.ts";
+import { ETHER } from "../market/types.ts";
 import { ethToWei, parseSimConfig, weiToEth } from "./config.ts";
 import { ModelConfigError } from "./model/config.ts";
 

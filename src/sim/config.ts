@@ -5,7 +5,7 @@
  * examples/sp1-hypercube.json runs unchanged. Bad values raise `ModelConfigError` naming the path.
  */
 import { readFileSync } from "node:fs";
-import { ETHER, type Wei } from "../market/market.ts";
+import { ETHER, type Wei } from "../market/types.ts";
 import {
   array,
   type Json,

@@ -17,30 +17,24 @@
  * - A failed attempt is dropped (not retried): the market slashes the winner at the deadline and
  *   the request goes to the pool.
  */
-import { type MarketEvent, ProofMarket, type Wei } from "../market/market.ts";
+import { ProofMarket } from "../market/market.ts";
+import type { MarketEvent, Wei } from "../market/types.ts";
 import { Rng } from "../util/prng.ts";
-import type { SimConfig, SimProver } from "./config.ts";
+import type { SimConfig } from "./config.ts";
 import { EventQueue } from "./events.ts";
 import { type Block, sampleBlock } from "./model/blocks.ts";
-import { nominalProvingSeconds, provingCostUsd, provingTime, sampleOutage } from "./model/provers.ts";
-
-/** What one prover did over the run. */
-export interface ProverOutcome {
-  readonly id: string;
-  readonly altruistic: boolean;
-  /** Wei earned: prices paid and rescue bounties. */
-  revenue: Wei;
-  /** USD of GPU time spent, including aborted and failed attempts. */
-  costUsd: number;
-  /** Requests won, proofs delivered, failed attempts. */
-  won: number;
-  delivered: number;
-  failures: number;
-  /** Times slashed and the collateral lost. */
-  slashes: number;
-  slashedWei: Wei;
-  rescues: number;
-}
+import { provingCostUsd, provingTime, sampleOutage } from "./model/provers.ts";
+import {
+  askFor,
+  freeAt,
+  type Job,
+  newJob,
+  newProverState,
+  type ProverOutcome,
+  type ProverState,
+  provingCostWei,
+} from "./prover.ts";
+import { dutchLockTime, maxPriceOf, payFor, proofRequest } from "./requests.ts";
 
 /** The raw outcome of a run, summarized by `buildReport`. */
 export interface SimOutcome {
@@ -69,33 +63,6 @@ export interface RunOptions {
   readonly onProgress?: (slotsDone: number, slots: number) => void;
 }
 
-type Job = {
-  block: number;
-  proofType: string;
-  request: string | null;
-  /** Bid on but not won yet (sealed auction running, Dutch not locked). */
-  tentative: boolean;
-  cancelled: boolean;
-  startedAt: number;
-  /** Expected seconds (p90), for deciding whether more work fits. */
-  expected: number;
-  /** The pool item this job took, returned to the pool if the attempt fails. */
-  fromPool: boolean;
-  /** Proving a request it did not bid on, in case nobody wins it. */
-  shadow?: boolean;
-};
-
-type ProverState = {
-  spec: SimProver;
-  /** 90th percentile of the latency multiplier. */
-  p90Factor: number;
-  current: Job | null;
-  queue: Job[];
-  out: ProverOutcome;
-  /** Down (an outage) until this time; up when it is past. */
-  downUntil: number;
-};
-
 type BlockInfo = { time: number; block: Block; delivered: Set<string> };
 
 type PoolItem = {
@@ -115,8 +82,6 @@ type SimEvent =
   | { kind: "up"; prover: ProverState };
 
 const PROPOSER = "proposer";
-/** The standard normal's 90th percentile. */
-const Z90 = 1.2816;
 const PROGRESS_EVERY = 1000;
 
 /**
@@ -168,25 +133,7 @@ class Simulation {
     this.outageRng = new Rng(((options.seed ?? config.model.seed) ^ 0x07a6e5) >>> 0);
     this.slots = options.slots ?? config.slots;
     this.latencies = new Float64Array(this.slots).fill(Number.NaN);
-    this.provers = config.provers.map((spec) => ({
-      spec,
-      p90Factor: Math.exp(Z90 * spec.model.latencySigma),
-      current: null,
-      queue: [],
-      downUntil: 0,
-      out: {
-        id: spec.id,
-        altruistic: spec.altruistic,
-        revenue: 0n,
-        costUsd: 0,
-        won: 0,
-        delivered: 0,
-        failures: 0,
-        slashes: 0,
-        slashedWei: 0n,
-        rescues: 0,
-      },
-    }));
+    this.provers = config.provers.map(newProverState);
     for (const p of this.provers) {
       this.byId.set(p.spec.id, p);
       this.market.registerProver(p.spec.id, p.spec.altruistic ? 0n : p.spec.stake);
@@ -259,35 +206,13 @@ class Simulation {
       { block: slot, slot, proposer: PROPOSER, proofTypes: m.proofTypes, required: m.required },
       now,
     );
-    const maxPrice = this.maxPrice(block, slot);
+    const maxPrice = maxPriceOf(this.config, block, slot);
     for (const proofType of m.proofTypes) {
       const id = `${slot}/${proofType}`;
       // The proposer pays as it goes; a penalty debt (the market lets it go negative) is paid first.
       const balance = this.market.accountOf(PROPOSER).balance;
       if (balance < maxPrice) this.market.deposit(PROPOSER, maxPrice - balance);
-      const deadline = now + m.deadlineSeconds;
-      this.market.openRequest(
-        {
-          id,
-          block: slot,
-          proofType,
-          gas: block.gas,
-          maxPrice,
-          collateral: m.collateral,
-          deadline,
-          expiresAt: now + m.expirySeconds,
-          auction:
-            m.rule === "sealed-bid"
-              ? { rule: "sealed-bid", biddingEnds: now + m.biddingSeconds }
-              : {
-                  rule: "dutch",
-                  startPrice: (maxPrice * BigInt(Math.round(m.dutchStartShare * 1e6))) / 1_000_000n,
-                  rampStart: now,
-                  rampDuration: m.biddingSeconds,
-                },
-        },
-        now,
-      );
+      this.market.openRequest(proofRequest(m, { id, slot, proofType, gas: block.gas, maxPrice }, now), now);
       for (const p of this.provers) {
         if (!p.spec.altruistic && p.spec.model.zkvm.name === proofType)
           this.considerBid(p, id, slot, block, maxPrice, now);
@@ -297,22 +222,8 @@ class Simulation {
       // Closing the auction (or the end of the Dutch ramp) and the deadline are when work can
       // change hands, so the simulator looks at the market then.
       this.agenda.schedule(now + m.biddingSeconds, { kind: "tick" });
-      this.agenda.schedule(deadline, { kind: "tick" });
+      this.agenda.schedule(now + m.deadlineSeconds, { kind: "tick" });
     }
-  }
-
-  /**
-   * The max price of each request: fixed, or the fees' USD budget for the block's gas (after a
-   * collapse, its share), plus the proposer's hedge against the missed-slot penalty.
-   */
-  private maxPrice(block: Block, slot: number): Wei {
-    const m = this.config.market;
-    const hedge =
-      (m.missedSlotPenalty * BigInt(Math.round(m.penaltyHedge * 1e6))) / 1_000_000n / BigInt(m.required);
-    if (m.maxPrice !== null) return m.maxPrice + hedge;
-    const f = this.config.fees;
-    const collapsed = f.collapse !== null && slot >= f.collapse.atSlot ? f.collapse.factor : 1;
-    return usdToWei((f.baseUsd + (f.usdPerMgas * block.gas) / 1e6) * collapsed, f.ethUsd) + hedge;
   }
 
   /** Bids (or plans a Dutch lock) if the prover expects to meet the deadline above its cost. */
@@ -326,51 +237,34 @@ class Simulation {
   ): void {
     const m = this.config.market;
     if (now < p.downUntil) return;
-    const nominal = nominalProvingSeconds(p.spec.model, block);
-    const expected = nominal * p.p90Factor;
-    const cost = usdToWei(provingCostUsd(p.spec.model, nominal), this.config.fees.ethUsd);
-    if (cost > maxPrice) return;
-    const ask = usdToWei(
-      provingCostUsd(p.spec.model, nominal) * (1 + p.spec.margin),
-      this.config.fees.ethUsd,
-    );
-    const price = ask < maxPrice ? ask : maxPrice;
+    const ask = askFor(p, block, maxPrice, this.config.fees.ethUsd);
+    if (ask === undefined) return;
+    const { price, expected } = ask;
     // Expecting to miss the deadline it does not bid (a slash would follow), but it still proves
     // the block speculatively: if nobody wins it, anyone may deliver it, for the max price.
-    const bids = this.freeAt(p, now) + expected <= now + m.deadlineSeconds;
-    const job: Job = {
+    const bids = freeAt(p, now) + expected <= now + m.deadlineSeconds;
+    const job = newJob({
       block: slot,
       proofType: p.spec.model.zkvm.name,
       request,
       tentative: true,
-      cancelled: false,
-      startedAt: 0,
       expected,
-      fromPool: false,
-    };
+    });
     if (!bids) {
       job.shadow = true;
     } else if (m.rule === "sealed-bid") {
       if (!this.market.submitBid(request, p.spec.id, price, now).ok) return;
     } else {
-      this.agenda.schedule(this.lockTime(request, price, now), { kind: "lock", prover: p, job });
+      this.agenda.schedule(dutchLockTime(this.market, request, price, now, m.biddingSeconds), {
+        kind: "lock",
+        prover: p,
+        job,
+      });
     }
-    let list = this.bidders.get(request);
-    if (!list) {
-      list = [];
-      this.bidders.set(request, list);
-    }
+    const list = this.bidders.get(request) ?? [];
+    this.bidders.set(request, list);
     list.push({ prover: p, job });
     this.enqueue(p, job, now);
-  }
-
-  /** When the Dutch ramp of `request` reaches `price` (the ramp is linear between its ends). */
-  private lockTime(request: string, price: Wei, now: number): number {
-    const d = this.config.market.biddingSeconds;
-    const start = this.market.dutchPrice(request, now);
-    const max = this.market.dutchPrice(request, now + d);
-    if (max <= start || price <= start) return now;
-    return now + (d * Number(price - start)) / Number(max - start);
   }
 
   private tryLock(p: ProverState, job: Job, now: number): void {
@@ -380,14 +274,6 @@ class Simulation {
   }
 
   // ── Provers ─────────────────────────────────────────────────────────────────────────────
-
-  /** When the prover expects to be free of the work it holds (p90 estimates). */
-  private freeAt(p: ProverState, now: number): number {
-    let t = now;
-    if (p.current) t = Math.max(now, p.current.startedAt + p.current.expected);
-    for (const j of p.queue) t += j.expected;
-    return t;
-  }
 
   private enqueue(p: ProverState, job: Job, now: number): void {
     p.queue.push(job);
@@ -449,34 +335,13 @@ class Simulation {
       // Altruists act only on the market's altruistic-start; the pool is paid work, taken only
       // when it pays for the GPU time.
       if (p.spec.altruistic || item.request === null) continue;
-      const cost = usdToWei(
-        provingCostUsd(p.spec.model, nominalProvingSeconds(p.spec.model, info.block)),
-        this.config.fees.ethUsd,
-      );
-      if (this.payFor(item.request, now) < cost) continue;
+      if (payFor(this.market, item.request, now) < provingCostWei(p, info.block, this.config.fees.ethUsd))
+        continue;
       item.taken = true;
       this.pool.splice(i, 1);
-      return {
-        block: item.block,
-        proofType: item.proofType,
-        request: item.request,
-        tentative: false,
-        cancelled: false,
-        startedAt: 0,
-        expected: 0,
-        fromPool: true,
-      };
+      return newJob({ block: item.block, proofType: item.proofType, request: item.request, fromPool: true });
     }
     return undefined;
-  }
-
-  /** What delivering `request` now pays: the bounty of a slashed one, else its price or escrow. */
-  private payFor(request: string, now: number): Wei {
-    const r = this.market.requestOf(request);
-    if (r === undefined) return 0n;
-    if (r.state === "slashed") return r.bounty;
-    if (r.state === "offered") return this.market.dutchPrice(request, now);
-    return r.escrow;
   }
 
   /** Stops a job: the GPU time so far is paid for, and the prover moves on. */
@@ -614,20 +479,7 @@ class Simulation {
       if (info.delivered.has(proofType)) continue;
       for (const p of this.provers) {
         if (!p.spec.altruistic || p.spec.model.zkvm.name !== proofType) continue;
-        this.enqueue(
-          p,
-          {
-            block,
-            proofType,
-            request: null,
-            tentative: false,
-            cancelled: false,
-            startedAt: 0,
-            expected: 0,
-            fromPool: false,
-          },
-          now,
-        );
+        this.enqueue(p, newJob({ block, proofType, request: null }), now);
         break;
       }
     }
@@ -642,15 +494,4 @@ class Simulation {
     }
     this.blocks.delete(block);
   }
-}
-
-/**
- * USD at `ethUsd` dollars per ETH, in wei.
- *
- * @example
- * usdToWei(3, 3000); // 1000000000000000n (0.001 ETH)
- */
-export function usdToWei(usd: number, ethUsd: number): Wei {
-  // Micro-ETH resolution keeps the conversion exact in integers and is far below any price here.
-  return (BigInt(Math.round((usd / ethUsd) * 1e12)) * 10n ** 18n) / 10n ** 12n;
 }

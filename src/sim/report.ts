@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Wei } from "../market/market.ts";
+import type { Wei } from "../market/types.ts";
 import { type SimConfig, weiToEth } from "./config.ts";
 import type { SimOutcome } from "./engine.ts";
 import { cdfPoints, shareAtMost, summarize } from "./stats.ts";

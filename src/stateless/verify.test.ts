@@ -8,7 +8,7 @@ import type { Block } from "@ethereumjs/block";
 import { createBlockHeader, genTransactionsTrieRoot } from "@ethereumjs/block";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { RLP } from "@ethereumjs/rlp";
-import { createTxFromBlockBodyData } from "@ethereumjs/tx";
+import { createFeeMarket1559Tx, createTxFromBlockBodyData } from "@ethereumjs/tx";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { computeRequestsHash } from "./payload.ts";
@@ -54,6 +54,7 @@ async function validBlock(): Promise<Block> {
 async function withResealedHeader(change: {
   stateRoot?: Uint8Array;
   gasUsed?: bigint;
+  timestamp?: bigint;
   blockAccessList?: Uint8Array;
 }): Promise<StatelessInput> {
   const block = await validBlock();
@@ -70,6 +71,7 @@ async function withResealedHeader(change: {
   const payload = input.newPayloadRequest.executionPayload;
   if (change.stateRoot !== undefined) payload.stateRoot = change.stateRoot;
   if (change.gasUsed !== undefined) payload.gasUsed = change.gasUsed;
+  if (change.timestamp !== undefined) payload.timestamp = change.timestamp;
   if (blockAccessList !== undefined) payload.blockAccessList = blockAccessList;
   payload.blockHash = header.hash();
   return input;
@@ -288,4 +290,72 @@ test("each field execution commits to, wrong in a resealed header, is rejected b
   const twice = await verify(await withResealedPayload({ transactions: [first, first] }));
   assertRejected(twice, "invalid_transaction");
   assert.match(twice.message ?? "", /nonce/);
+});
+
+test("invalid witnesses of the EEST zkevm fixtures: malformed_header, unlinked_header, missing_witness_header", async () => {
+  // The last block of each of these files carries the broken witness its name says.
+  const dir = "amsterdam/eip8025_optional_proofs/witness_validation_headers/";
+  const cases: [string, string][] = [
+    ["validation_headers_malformed_rlp_header.json", "malformed_header"],
+    ["validation_headers_non_contiguous_chain.json", "unlinked_header"],
+    ["validation_headers_missing_oldest_blockhash_ancestor.json", "missing_witness_header"],
+  ];
+  for (const [file, reason] of cases) {
+    assertRejected(await verify(loadZkevmInput(dir + file, 5)), reason);
+  }
+});
+
+test("a transaction that does not decode: invalid_transaction_encoding", async () => {
+  const input = validInput();
+  input.newPayloadRequest.executionPayload.transactions = [Uint8Array.of(0x02, 0xc0)];
+  assertRejected(await verify(input), "invalid_transaction_encoding");
+});
+
+test("a versioned hash without its blob transaction: invalid_versioned_hashes", async () => {
+  const input = validInput();
+  input.newPayloadRequest.versionedHashes = [new Uint8Array(32).fill(0x01)];
+  assertRejected(await verify(input), "invalid_versioned_hashes");
+});
+
+test("an execution request of no data, or out of type order: invalid_execution_requests", async () => {
+  for (const requests of [[Uint8Array.of(0x01)], [Uint8Array.of(0x02, 0xaa), Uint8Array.of(0x01, 0xaa)]]) {
+    const input = validInput();
+    input.newPayloadRequest.executionRequests = requests;
+    assertRejected(await verify(input), "invalid_execution_requests");
+  }
+});
+
+test("extra data longer than a header holds: invalid_payload_fields", async () => {
+  const input = validInput();
+  input.newPayloadRequest.executionPayload.extraData = new Uint8Array(33);
+  assertRejected(await verify(input), "invalid_payload_fields");
+});
+
+test("public keys that are not the senders': invalid_public_keys", async () => {
+  const count = original.newPayloadRequest.executionPayload.transactions.length;
+  const notTheSigner = Uint8Array.of(0x04, ...new Uint8Array(64).fill(0x07));
+  // One key too many, and the right count of keys that signed nothing here.
+  for (const publicKeys of [Array(count + 1).fill(notTheSigner), Array(count).fill(notTheSigner)]) {
+    const input = validInput();
+    input.publicKeys = publicKeys;
+    assertRejected(await verify(input), "invalid_public_keys");
+  }
+});
+
+test("a timestamp that does not follow the parent's under a recomputed block hash: invalid_header", async () => {
+  const block = await validBlock();
+  const result = await verify(await withResealedHeader({ timestamp: block.header.timestamp - 12n }));
+  assertRejected(result, "invalid_header");
+  assert.match(result.message ?? "", /timestamp/);
+});
+
+test("a transaction below its intrinsic gas under a recomputed block hash: invalid_block", async () => {
+  const block = await validBlock();
+  const tx = createFeeMarket1559Tx(
+    { to: new Uint8Array(20), gasLimit: 20_000n, maxFeePerGas: 10n ** 12n, chainId: block.common.chainId() },
+    { common: block.common },
+  ).sign(keccak_256(Uint8Array.of(1)));
+  const result = await verify(await withResealedPayload({ transactions: [tx.serialize()] }));
+  assertRejected(result, "invalid_block");
+  assert.match(result.message ?? "", /gas/);
 });

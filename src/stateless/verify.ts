@@ -13,6 +13,7 @@ import {
   equalsBytes,
   validateBlockAccessListStructure,
 } from "@ethereumjs/util";
+import { NrxError } from "../util/errors.ts";
 import { commonFor } from "./chain.ts";
 import {
   type AncestorHeaders,
@@ -96,7 +97,8 @@ export type StatelessVerification = {
 
 const BLOB_TX_TYPE = 0x03;
 
-class InvalidInputError extends Error {
+class InvalidInputError extends NrxError {
+  override name = "InvalidInputError";
   constructor(
     message: string,
     readonly reason: InvalidReason,

@@ -23,7 +23,7 @@ import { NrxError } from "../util/errors.ts";
 import { type DevAccount, deriveDevAccounts } from "./accounts.ts";
 import { type CallParams, reexecuteBlock, runCall } from "./calls.ts";
 import { type ChainBlock, ChainIndex } from "./chain-index.ts";
-import { blockRecord, type LogRecord, replayChainLog } from "./chain-log.ts";
+import { blockRecord, replayChainLog } from "./chain-log.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { ChainConfig } from "./config.ts";
 import { createChainGenesis } from "./genesis.ts";
@@ -162,10 +162,6 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     }
   }
 
-  private persist(record: LogRecord): void {
-    this.store?.append(record);
-  }
-
   // ---------------------------------------------------------------- chain
 
   /** The canonical chain, genesis first. */
@@ -241,7 +237,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
     if (this.index.isMined(hash))
       throw new TransactionRejectedError("already known (mined)", "already_known");
     await this.mempool.add(this.poolEntry(tx, raw), this.accountView());
-    this.persist({ type: "tx", raw: bytesToHex(raw) });
+    this.store?.append({ type: "tx", raw: bytesToHex(raw) });
     return hash;
   }
 
@@ -255,7 +251,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   /** Moves the block clock `seconds` ahead, durably; returns the new offset. */
   advanceClock(seconds: number): number {
     this.offset += seconds;
-    this.persist({ type: "time", offset: this.offset });
+    this.store?.append({ type: "time", offset: this.offset });
     return this.offset;
   }
 
@@ -293,7 +289,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
         executeCalls,
         ...(devChanged ? { preStateRoot: bytesToHex(preStateRoot) } : {}),
       };
-      this.persist(blockRecord(entry, db.overlay, blobs));
+      this.store?.append(blockRecord(entry, db.overlay, blobs));
       db.commitOverlay();
       for (const [k, v] of blobs) this.index.blobs.set(k, v);
       await this.append(entry);
@@ -364,7 +360,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
         receipts: block.transactions.map((tx, i) => storedReceipt(tx, run.results[i], block)),
         executeCalls: [],
       };
-      this.persist(blockRecord(entry, db.overlay));
+      this.store?.append(blockRecord(entry, db.overlay));
       db.commitOverlay();
       await this.append(entry);
     });
@@ -442,7 +438,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       await sm.commit();
       await sm.flush();
       const root = await sm.getStateRoot();
-      this.persist({
+      this.store?.append({
         type: "state",
         root: bytesToHex(root),
         nodes: [...db.overlay].map(([k, v]) => [k, bytesToHex(v)]),
@@ -465,7 +461,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       const dropped = this.chain.slice(Number(number) + 1).flatMap((e) => e.block.transactions);
       this.index.truncate(Number(number));
       this.headStateRoot = root ?? entry.block.header.stateRoot;
-      this.persist({ type: "rewind", number: number.toString(), root: bytesToHex(this.headStateRoot) });
+      this.store?.append({ type: "rewind", number: number.toString(), root: bytesToHex(this.headStateRoot) });
       await this.mempool.prune(this.accountView());
       return dropped;
     });

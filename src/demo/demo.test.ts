@@ -1,12 +1,13 @@
 /**
- * `nrx demo` (src/cli/rollup-demo.ts): the rollup demo runs once on its own devnet, and each
+ * `nrx demo` (src/demo/): the rollup demo runs once on its own devnet, and each
  * fact it reports is checked here.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { keccak256, parseEther, toHex } from "viem";
 import { withdrawalHash } from "../rollup/message-tree.ts";
-import { type DemoReport, runRollupDemo } from "./rollup-demo.ts";
+import { runRollupDemo } from "./demo.ts";
+import type { DemoReport } from "./report.ts";
 
 const lower = (hex: string) => hex.toLowerCase();
 

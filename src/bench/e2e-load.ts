@@ -1,3 +1,7 @@
+/**
+ * The load of `bench e2e`: the senders and their L2 funding, the pre-signed workload, the JSON-RPC
+ * calls that send it, and the feeder that keeps the sequencer's mempool at its backlog.
+ */
 import { createFeeMarket1559Tx } from "@ethereumjs/tx";
 import {
   type Address,

@@ -1,3 +1,7 @@
+/**
+ * What `bench e2e` watches while it runs: the L1 blocks (settlements, EXECUTE calls), the L2
+ * blocks, the node log, and the stock-ethereumjs replay of the L2 chain that is its baseline.
+ */
 import { createBlockFromRLP } from "@ethereumjs/block";
 import { MerklePatriciaTrie } from "@ethereumjs/mpt";
 import { MerkleStateManager } from "@ethereumjs/statemanager";

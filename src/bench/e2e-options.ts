@@ -1,3 +1,6 @@
+/** `bench e2e`'s options: its configurations, workloads and command line. */
+import { UsageError } from "../util/errors.ts";
+
 export type Workload = "eth" | "erc20";
 export type ConfigName = "eth" | "erc20" | "blobs";
 
@@ -21,7 +24,7 @@ export type Options = {
   verbose: boolean;
 };
 
-export const USAGE = `usage: bench e2e [--quick] [--configs eth,erc20] [--slot-time S=4] [--blocks-per-slot N=2]
+export const BENCH_E2E_USAGE = `usage: bench e2e [--quick] [--configs eth,erc20] [--slot-time S=4] [--blocks-per-slot N=2]
                  [--warmup SLOTS=1] [--window SLOTS=3] [--senders N=250] [--backlog BLOCKS=1.5]
                  [--max-rate TXS=60] [--baseline-runs N=3] [--verbose] [--json FILE]
   --configs      eth: ETH transfers posted in calldata; erc20: TestToken transfers in calldata;
@@ -55,7 +58,9 @@ export function parseArgs(args: string[]): Options {
   const number = (name: string, value: string | undefined, min: number, integer = true) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new Error(`${name} needs ${integer ? "an integer" : "a number"} ≥ ${min}\n${USAGE}`);
+      throw new UsageError(
+        `${name} needs ${integer ? "an integer" : "a number"} ≥ ${min}\n${BENCH_E2E_USAGE}`,
+      );
     }
     return n;
   };
@@ -82,7 +87,7 @@ export function parseArgs(args: string[]): Options {
       case "--configs": {
         const configs = (value ?? "").split(",");
         if (configs.some((c) => c !== "eth" && c !== "erc20" && c !== "blobs")) {
-          throw new Error(`--configs takes eth, erc20 and blobs, e.g. eth,erc20\n${USAGE}`);
+          throw new UsageError(`--configs takes eth, erc20 and blobs, e.g. eth,erc20\n${BENCH_E2E_USAGE}`);
         }
         options.configs = configs as ConfigName[];
         break;
@@ -112,11 +117,11 @@ export function parseArgs(args: string[]): Options {
         options.baselineRuns = number(arg, value, 1);
         break;
       case "--json":
-        if (value === undefined) throw new Error(`--json needs a file name\n${USAGE}`);
+        if (value === undefined) throw new UsageError(`--json needs a file name\n${BENCH_E2E_USAGE}`);
         options.json = value;
         break;
       default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+        throw new UsageError(`unknown argument ${arg}\n${BENCH_E2E_USAGE}`);
     }
     i++;
   }

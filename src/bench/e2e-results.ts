@@ -1,3 +1,4 @@
+/** `bench e2e`'s results (what `--json` writes) and the report it prints. */
 import type { Posting } from "../l2/sequencer.ts";
 import type { Options, Workload } from "./e2e-options.ts";
 import { f1, table } from "./report.ts";

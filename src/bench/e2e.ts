@@ -58,7 +58,7 @@ import {
   Stopwatch,
   stockReplay,
 } from "./e2e-observe.ts";
-import { type ConfigName, type Options, parseArgs, USAGE, type Workload } from "./e2e-options.ts";
+import { BENCH_E2E_USAGE, type ConfigName, type Options, parseArgs, type Workload } from "./e2e-options.ts";
 import { type ConfigResult, type E2EBenchResult, report } from "./e2e-results.ts";
 import { ethereumjsVersion } from "./report.ts";
 
@@ -399,7 +399,7 @@ export async function runE2EBench(
   { quiet = false }: { quiet?: boolean } = {},
 ): Promise<E2EBenchResult | undefined> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(USAGE);
+    console.log(BENCH_E2E_USAGE);
     return undefined;
   }
   const options = parseArgs(args);

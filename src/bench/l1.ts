@@ -34,6 +34,7 @@ import { executeHeaderFields } from "../l1/rules.ts";
 import { TX_GAS_LIMIT_CAP } from "../rpc/simulate.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { UsageError } from "../util/errors.ts";
 import { devTransaction } from "../workload/l1-transactions.ts";
 import { mixedTransfers, type PreparedInput, prepareStatelessInput } from "../workload/transfers.ts";
 import { ethereumjsVersion, f1, table } from "./report.ts";
@@ -50,7 +51,7 @@ type Options = {
   json?: string;
 };
 
-const USAGE = `usage: bench l1 [--limits 15,30,60] [--runs N=3] [--eth N=100] [--erc20 N=100]
+export const BENCH_L1_USAGE = `usage: bench l1 [--limits 15,30,60] [--runs N=3] [--eth N=100] [--erc20 N=100]
                 [--accounts N=1000] [--quick] [--json FILE]
   --limits   EXECUTE_CUMULATIVE_GAS_LIMIT values to measure, in Mgas of execute gas
   --runs     timed repetitions per figure (the median is reported)
@@ -62,7 +63,8 @@ function parseArgs(args: string[]): Options {
   const options: Options = { limitsMgas: [15, 30, 60], runs: 3, eth: 100, erc20: 100, accounts: 1000 };
   const integer = (name: string, value: string | undefined, min: number) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${name} needs an integer ≥ ${min}\n${BENCH_L1_USAGE}`);
     return n;
   };
   for (let i = 0; i < args.length; i++) {
@@ -75,7 +77,7 @@ function parseArgs(args: string[]): Options {
       case "--limits": {
         const limits = (value ?? "").split(",").map(Number);
         if (limits.length === 0 || limits.some((l) => !Number.isFinite(l) || l <= 0)) {
-          throw new Error(`--limits takes positive Mgas values, e.g. 15,30,60\n${USAGE}`);
+          throw new UsageError(`--limits takes positive Mgas values, e.g. 15,30,60\n${BENCH_L1_USAGE}`);
         }
         options.limitsMgas = limits;
         break;
@@ -93,17 +95,18 @@ function parseArgs(args: string[]): Options {
         options.accounts = integer(arg, value, 2);
         break;
       case "--json":
-        if (value === undefined) throw new Error(`--json needs a file name\n${USAGE}`);
+        if (value === undefined) throw new UsageError(`--json needs a file name\n${BENCH_L1_USAGE}`);
         options.json = value;
         break;
       case "l1": // `nrx bench l1 ...` may pass the subcommand through
         continue;
       default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+        throw new UsageError(`unknown argument ${arg}\n${BENCH_L1_USAGE}`);
     }
     i++;
   }
-  if (options.eth + options.erc20 === 0) throw new Error(`the L2 block needs transactions\n${USAGE}`);
+  if (options.eth + options.erc20 === 0)
+    throw new UsageError(`the L2 block needs transactions\n${BENCH_L1_USAGE}`);
   return options;
 }
 
@@ -462,10 +465,10 @@ function report(result: L1BenchResult): string {
   ].join("\n");
 }
 
-/** Runs the L1 benchmark; see {@link USAGE} for the arguments. */
+/** Runs the L1 benchmark; see {@link BENCH_L1_USAGE} for the arguments. */
 export async function runL1Bench(args: string[]): Promise<void> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(USAGE);
+    console.log(BENCH_L1_USAGE);
     return;
   }
   const options = parseArgs(args);
@@ -522,7 +525,8 @@ export async function runL1Bench(args: string[]): Promise<void> {
     }
     limits.push(await benchLimit(prepared, limitMgas, txGasLimit, options));
   }
-  if (limits.length === 0) throw new Error(`every limit is below one L2 block's ${g} gas\n${USAGE}`);
+  if (limits.length === 0)
+    throw new UsageError(`every limit is below one L2 block's ${g} gas\n${BENCH_L1_USAGE}`);
 
   const fits = {
     produce: fitLine(limits.map((r) => ({ gas: r.executeGas, ms: r.produce.medianMs }))),

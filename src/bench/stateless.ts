@@ -20,6 +20,7 @@ import { bytesToHex, equalsBytes, MapDB, ValueEncoding } from "@ethereumjs/util"
 import { createVM, runBlock } from "@ethereumjs/vm";
 import { decodeStatelessInput, schemaIdOf } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { UsageError } from "../util/errors.ts";
 import {
   createGenesis,
   DEVNET_FORK,
@@ -41,7 +42,7 @@ type Options = {
   json?: string;
 };
 
-const USAGE = `usage: bench stateless [--reps N=5] [--warmup N=1] [--eth N=1000] [--erc20 N=500]
+export const BENCH_STATELESS_USAGE = `usage: bench stateless [--reps N=5] [--warmup N=1] [--eth N=1000] [--erc20 N=500]
                        [--accounts N=10000] [--workloads eth,erc20] [--json FILE]`;
 
 function parseArgs(args: string[]): Options {
@@ -55,7 +56,8 @@ function parseArgs(args: string[]): Options {
   };
   const positiveInt = (name: string, value: string | undefined, min: number) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}\n${USAGE}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`${name} needs an integer ≥ ${min}\n${BENCH_STATELESS_USAGE}`);
     return n;
   };
   for (let i = 0; i < args.length; i++) {
@@ -80,19 +82,19 @@ function parseArgs(args: string[]): Options {
       case "--workloads": {
         const names = (value ?? "").split(",").filter((w) => w !== "");
         if (names.length === 0 || names.some((w) => w !== "eth" && w !== "erc20")) {
-          throw new Error(`--workloads takes eth, erc20 or eth,erc20\n${USAGE}`);
+          throw new UsageError(`--workloads takes eth, erc20 or eth,erc20\n${BENCH_STATELESS_USAGE}`);
         }
         options.workloads = names as Options["workloads"];
         break;
       }
       case "--json":
-        if (value === undefined) throw new Error(`--json needs a file name\n${USAGE}`);
+        if (value === undefined) throw new UsageError(`--json needs a file name\n${BENCH_STATELESS_USAGE}`);
         options.json = value;
         break;
       case "stateless": // `nrx bench stateless ...` may pass the subcommand through
         continue;
       default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+        throw new UsageError(`unknown argument ${arg}\n${BENCH_STATELESS_USAGE}`);
     }
     i++;
   }
@@ -354,7 +356,7 @@ function report(result: StatelessBenchResult): string {
   ].join("\n");
 }
 
-/** Runs the stateless benchmark; see {@link USAGE} for the arguments. */
+/** Runs the stateless benchmark; see {@link BENCH_STATELESS_USAGE} for the arguments. */
 export async function runStatelessBench(args: string[]): Promise<void> {
   const options = parseArgs(args);
   const start = performance.now();

@@ -8,8 +8,8 @@ import { createPublicClient, type Hex, http, type PublicClient } from "viem";
 import { loadDeployment } from "../rollup/deployment.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
 import { claimWithdrawals } from "../rollup/withdrawal.ts";
+import { UsageError } from "../util/errors.ts";
 import { DEV_KEY_0 } from "./deploy-rollup.ts";
-import { UsageError } from "./l1.ts";
 
 export const CLAIM_WITHDRAWAL_USAGE = `nrx claim-withdrawal --tx L2_TX_HASH [options]
 

@@ -7,6 +7,7 @@ import { bytesToHex, equalsBytes } from "@ethereumjs/util";
 import type { TxReceipt } from "@ethereumjs/vm";
 import { decodeStatelessInput, encodeStatelessInput, schemaIdOf } from "../stateless/ssz.ts";
 import { verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { UsageError } from "../util/errors.ts";
 import {
   DEVNET_CHAIN_ID,
   DEVNET_FORK,
@@ -16,7 +17,7 @@ import {
   TRANSFER_EVENT_TOPIC,
 } from "../workload/transfers.ts";
 
-const USAGE = "usage: demo [--eth N=50] [--erc20 N=50] [--accounts N=1000]";
+export const DEMO_STATELESS_USAGE = "usage: nrx demo stateless [--eth N=50] [--erc20 N=50] [--accounts N=1000]";
 
 function parseArgs(args: string[]): { eth: number; erc20: number; accounts: number } {
   const options = { eth: 50, erc20: 50, accounts: 1000 };
@@ -24,7 +25,7 @@ function parseArgs(args: string[]): { eth: number; erc20: number; accounts: numb
     const name = args[i].replace(/^--/, "");
     const value = Number(args[i + 1]);
     if (!(name in options) || !Number.isInteger(value) || value < (name === "accounts" ? 2 : 0)) {
-      throw new Error(`bad argument ${args[i]} ${args[i + 1] ?? ""}\n${USAGE}`);
+      throw new UsageError(`bad argument ${args[i]} ${args[i + 1] ?? ""}\n${DEMO_STATELESS_USAGE}`);
     }
     options[name as keyof typeof options] = value;
   }

@@ -7,7 +7,7 @@ import type { Hex } from "viem";
 import { deployRollup } from "../rollup/deploy.ts";
 import { saveDeployment } from "../rollup/deployment.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
-import { UsageError } from "./l1.ts";
+import { UsageError } from "../util/errors.ts";
 
 export const DEPLOY_ROLLUP_USAGE = `nrx deploy-rollup --chain-id ID [options]
 

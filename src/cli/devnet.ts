@@ -13,7 +13,7 @@ import {
   SEQUENCER_ACCOUNT,
   startDevnet,
 } from "../devnet/devnet.ts";
-import { UsageError } from "./l1.ts";
+import { UsageError } from "../util/errors.ts";
 
 export const DEVNET_USAGE = `nrx devnet [options]      (npm start)
 

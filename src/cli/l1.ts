@@ -11,7 +11,7 @@ import { startSlots } from "../l1/slots.ts";
 import { DevChain } from "../node/dev.ts";
 import { NodeError } from "../node/node.ts";
 import { serveL1 } from "../rpc/l1.ts";
-import { NrxError } from "../util/errors.ts";
+import { NrxError, UsageError } from "../util/errors.ts";
 
 export const L1_USAGE = `nrx l1 [options]
 
@@ -23,10 +23,6 @@ export const L1_USAGE = `nrx l1 [options]
   --memory             keep everything in memory (nothing survives a restart)
   --automine           also mine a block for every transaction received
   --quiet              no per-block log lines`;
-
-export class UsageError extends NrxError {
-  override name = "UsageError";
-}
 
 export type L1Options = { config: L1Config; dataDir?: string; automine: boolean; quiet: boolean };
 
@@ -139,7 +135,13 @@ export async function runL1(args: string[]): Promise<number> {
   process.on("unhandledRejection", (err) => log(`internal error: ${(err as Error)?.stack ?? String(err)}`));
   const dev = new DevChain(node);
   dev.automine = options.automine;
-  const server = await serveL1(node, { ...options.config.rpc, dev });
+  let server: Awaited<ReturnType<typeof serveL1>>;
+  try {
+    server = await serveL1(node, { ...options.config.rpc, dev });
+  } catch (err) {
+    await node.stop(); // the chain log stays as it was; `main` prints the one line
+    throw err;
+  }
   console.log(banner(node, server, options.dataDir));
   const slots = startSlots(
     options.config.slotTimeMs,

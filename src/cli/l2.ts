@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import type { Hex } from "viem";
 import { startL2Node } from "../l2/node.ts";
 import { DeploymentFileError, loadDeployment } from "../rollup/deployment.ts";
-import { UsageError } from "./l1.ts";
+import { UsageError } from "../util/errors.ts";
 
 export const L2_USAGE = `nrx l2 --rollup FILE [options]
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { bytesToHex, hexToBytes } from "@ethereumjs/util";
 import { decodeStatelessInput, StatelessInputDecodeError } from "../stateless/ssz.ts";
 import { describeVerification, verifyStatelessNewPayload } from "../stateless/verify.ts";
+import { NrxError, UsageError } from "../util/errors.ts";
 
 const USAGE = `nrx <command> [options]
 
@@ -29,6 +30,52 @@ commands:
   sim --config FILE [--slots N] [--seed S] [--out DIR] [--sweep K=V,..]   prover-market simulator; nrx sim --help
   help                      this text`;
 
+const VERIFY_USAGE = "usage: nrx verify FILE [--l2]   (a schema-prefixed StatelessInput, binary or 0x-hex)";
+const CONFORMANCE_USAGE = `usage: nrx conformance [DIR...] [--filter TEXT]
+  runs the EEST blockchain tests in DIR (default: ../shared/fixtures prague, osaka and zkevm
+  folders) through the stateless path; --filter keeps the fixture files whose path contains TEXT`;
+const FUZZ_USAGE =
+  "usage: nrx fuzz [--iterations N=100000] [--seed S]   mutation fuzzing of the stateless verifier";
+const DEMO_USAGE = `usage: nrx demo [--slot-ms MS]   the native rollup end to end on its own devnet (MS: 200 to 60000, default 500)
+       nrx demo stateless [--eth N=50] [--erc20 N=50] [--accounts N=1000]`;
+const BENCH_USAGE =
+  "usage: nrx bench stateless|l1|e2e [options] [--json FILE]   (nrx bench e2e --help for one's options)";
+
+/** What `nrx <command> --help` prints; loaded on demand, as the commands are. */
+async function usageOf(command: string, args: string[]): Promise<string | undefined> {
+  switch (command) {
+    case "l1":
+      return (await import("./l1.ts")).L1_USAGE;
+    case "devnet":
+      return (await import("./devnet.ts")).DEVNET_USAGE;
+    case "l2":
+      return (await import("./l2.ts")).L2_USAGE;
+    case "deploy-rollup":
+      return (await import("./deploy-rollup.ts")).DEPLOY_ROLLUP_USAGE;
+    case "claim-withdrawal":
+      return (await import("./claim-withdrawal.ts")).CLAIM_WITHDRAWAL_USAGE;
+    case "l2-block":
+      return (await import("./l2-block.ts")).L2_BLOCK_USAGE;
+    case "sim":
+      return (await import("./sim.ts")).SIM_USAGE;
+    case "demo":
+      return args[0] === "stateless" ? (await import("./demo.ts")).DEMO_STATELESS_USAGE : DEMO_USAGE;
+    case "bench":
+      if (args[0] === "stateless") return (await import("../bench/stateless.ts")).BENCH_STATELESS_USAGE;
+      if (args[0] === "l1") return (await import("../bench/l1.ts")).BENCH_L1_USAGE;
+      if (args[0] === "e2e") return (await import("../bench/e2e-options.ts")).BENCH_E2E_USAGE;
+      return BENCH_USAGE;
+    case "verify":
+      return VERIFY_USAGE;
+    case "conformance":
+      return CONFORMANCE_USAGE;
+    case "fuzz":
+      return FUZZ_USAGE;
+    default:
+      return undefined;
+  }
+}
+
 function readInputFile(path: string): Uint8Array {
   const raw = readFileSync(path);
   const text = raw.toString("utf8").trim();
@@ -38,8 +85,7 @@ function readInputFile(path: string): Uint8Array {
 async function verifyCommand(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith("--"));
   if (file === undefined) {
-    console.error("usage: nrx verify FILE [--l2]");
-    return 2;
+    throw new UsageError(VERIFY_USAGE);
   }
   try {
     const input = decodeStatelessInput(readInputFile(file));
@@ -63,7 +109,10 @@ async function fuzzCommand(args: string[]): Promise<number> {
   const { fuzzStatelessVerifier } = await import("../stateless/fuzz.ts");
   const value = (flag: string, fallback: number) => {
     const i = args.indexOf(flag);
-    return i >= 0 ? Number(args[i + 1]) : fallback;
+    const n = i >= 0 ? Number(args[i + 1]) : fallback;
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new UsageError(`${flag} takes a whole number\n${FUZZ_USAGE}`);
+    return n;
   };
   const iterations = value("--iterations", 100_000);
   const report = await fuzzStatelessVerifier({
@@ -76,47 +125,55 @@ async function fuzzCommand(args: string[]): Promise<number> {
   return report.crashes.length === 0 && report.falseAccepts.length === 0 ? 0 : 1;
 }
 
+/**
+ * Runs `nrx <command>`: `--help` on any command prints its usage and runs nothing; wrong
+ * arguments print the usage (exit 2); an expected failure, an error this project names, prints
+ * one line (exit 1). Only a bug shows a stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command !== undefined && (args.includes("--help") || args.includes("-h"))) {
+    const usage = await usageOf(command, args);
+    if (usage !== undefined) {
+      console.log(usage);
+      return 0;
+    }
+  }
+  try {
+    return await run(command, args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    if (err instanceof NrxError) {
+      console.error(`nrx ${command}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function run(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
     case "l1": {
-      const { runL1, L1_USAGE } = await import("./l1.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(L1_USAGE);
-        return 0;
-      }
+      const { runL1 } = await import("./l1.ts");
       return runL1(args);
     }
     case "devnet": {
-      const { runDevnet, DEVNET_USAGE } = await import("./devnet.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(DEVNET_USAGE);
-        return 0;
-      }
+      const { runDevnet } = await import("./devnet.ts");
       return runDevnet(args);
     }
     case "l2": {
-      const { runL2, L2_USAGE } = await import("./l2.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(L2_USAGE);
-        return 0;
-      }
+      const { runL2 } = await import("./l2.ts");
       return runL2(args);
     }
     case "deploy-rollup": {
-      const { runDeployRollup, DEPLOY_ROLLUP_USAGE } = await import("./deploy-rollup.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(DEPLOY_ROLLUP_USAGE);
-        return 0;
-      }
+      const { runDeployRollup } = await import("./deploy-rollup.ts");
       return runDeployRollup(args);
     }
     case "claim-withdrawal": {
-      const { runClaimWithdrawal, CLAIM_WITHDRAWAL_USAGE } = await import("./claim-withdrawal.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(CLAIM_WITHDRAWAL_USAGE);
-        return 0;
-      }
+      const { runClaimWithdrawal } = await import("./claim-withdrawal.ts");
       return runClaimWithdrawal(args);
     }
     case "l2-block": {
@@ -150,8 +207,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (args[0] !== "stateless") {
-        console.error("usage: nrx bench stateless|l1|e2e [--json FILE]");
-        return 2;
+        throw new UsageError(BENCH_USAGE);
       }
       const { runStatelessBench } = await import("../bench/stateless.ts");
       await runStatelessBench(args.slice(1));
@@ -160,11 +216,7 @@ export async function main(argv: string[]): Promise<number> {
     case "fuzz":
       return fuzzCommand(args);
     case "sim": {
-      const { runSim, SIM_USAGE } = await import("./sim.ts");
-      if (args.includes("--help") || args.includes("-h")) {
-        console.log(SIM_USAGE);
-        return 0;
-      }
+      const { runSim } = await import("./sim.ts");
       return runSim(args);
     }
     case undefined:

@@ -63,7 +63,7 @@ export async function governance(demo: DemoContext): Promise<void> {
   const bond = await demo.read<bigint>(policy, ALLOWLIST.abi, "bondOf", [sequencer]);
   const allowed = await demo.read<boolean>(policy, ALLOWLIST.abi, "isAllowed", [sequencer]);
   demo.line(
-    `add(sequencer ${short(sequencer)}): Client block ${added.blockNumber}; the sequencer bonds ${eth(bond)}: Client block ${bonded.blockNumber}; isAllowed(sequencer) = ${allowed}`,
+    `add(sequencer ${short(sequencer)}): L1 block ${added.blockNumber}; the sequencer bonds ${eth(bond)}: L1 block ${bonded.blockNumber}; isAllowed(sequencer) = ${allowed}`,
   );
   if (!allowed) throw new DemoStepError(5, "the sequencer is not allowed by the new policy");
 
@@ -82,7 +82,7 @@ export async function governance(demo: DemoContext): Promise<void> {
   const eta = event.eta as bigint;
   const delay = await demo.read<bigint>(timelock, ABI.timelock, "delayBlocks");
   demo.line(
-    `Timelock.schedule(rollup, 0, setSequencing(${short(policy)})): Client block ${scheduled.blockNumber}, delay ${delay} blocks, eta L1 block ${eta}`,
+    `Timelock.schedule(rollup, 0, setSequencing(${short(policy)})): L1 block ${scheduled.blockNumber}, delay ${delay} blocks, eta L1 block ${eta}`,
   );
   const execute = { address: timelock, abi: ABI.timelock, functionName: "execute", args: operation };
   const early = await demo.revertOf(5, "l1", stranger, execute, "executing before the eta");

@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
-import { parseL1Args, UsageError } from "../cli/l1.ts";
+import { parseL1Args } from "../cli/l1.ts";
 import { DEFAULT_EXECUTE_PARAMS } from "../execute/market.ts";
+import { UsageError } from "../util/errors.ts";
 import {
   ConfigError,
   DEFAULT_L1_CONFIG,

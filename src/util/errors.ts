@@ -18,3 +18,8 @@ export class NrxError<Details extends object = Record<string, never>> extends Er
     this.details = options.details ?? ({} as Details);
   }
 }
+
+/** A command's arguments are wrong: the message says which and how to call it. */
+export class UsageError extends NrxError {
+  override name = "UsageError";
+}

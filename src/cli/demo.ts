@@ -17,7 +17,8 @@ import {
   TRANSFER_EVENT_TOPIC,
 } from "../workload/transfers.ts";
 
-export const DEMO_STATELESS_USAGE = "usage: nrx demo stateless [--eth N=50] [--erc20 N=50] [--accounts N=1000]";
+export const DEMO_STATELESS_USAGE =
+  "usage: nrx demo stateless [--eth N=50] [--erc20 N=50] [--accounts N=1000]";
 
 function parseArgs(args: string[]): { eth: number; erc20: number; accounts: number } {
   const options = { eth: 50, erc20: 50, accounts: 1000 };

@@ -11,7 +11,7 @@ import { startSlots } from "../l1/slots.ts";
 import { DevChain } from "../node/dev.ts";
 import { NodeError } from "../node/node.ts";
 import { serveL1 } from "../rpc/l1.ts";
-import { NrxError, UsageError } from "../util/errors.ts";
+import { UsageError } from "../util/errors.ts";
 
 export const L1_USAGE = `nrx l1 [options]
 

@@ -142,7 +142,7 @@ export async function stockReplay(
     nodes,
     stateRoot,
     block: genesis,
-  } = await createChainGenesis(config, common, L2_RULES.genesisExtraData);
+  } = await createChainGenesis(config, common, L2_RULES.genesisExtraData(config.chainId));
   if (bytesToHex(genesis.hash()) !== deployment.genesisHash) {
     throw new Error("baseline: the rebuilt L2 genesis is not the deployment's");
   }

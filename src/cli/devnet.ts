@@ -19,11 +19,13 @@ export const DEVNET_USAGE = `nrx devnet [options]      (npm start)
 
   --slot-time SECONDS    L1 slot time (default 12)
   --blocks-per-slot N    L2 blocks per L1 slot (default 2)
+  --epoch-blocks N       L1 blocks per epoch of the finality rule (default 32): safe lags 1-2 epochs, finalized 2-3
   --posting MODE         how the sequencer posts blocks: calldata (default) or blobs
   --chain-id ID          the rollup's L2 chain id (default 901)
   --port PORT            L1 JSON-RPC port (default 8545); the sequencer gets PORT+1000, the follower PORT+1001
   --data-dir DIR         where the chains live (default .nrx)
   --memory               keep everything in memory
+  --allow-unprotected-txs  take legacy transactions signed without a chain id, on L1 and L2
   --quiet                no per-block log lines`;
 
 function banner(devnet: Devnet, dataDir: string | undefined): string {
@@ -66,11 +68,13 @@ export function parseDevnetArgs(args: string[]): DevnetOptions & { quiet: boolea
       options: {
         "slot-time": { type: "string" },
         "blocks-per-slot": { type: "string" },
+        "epoch-blocks": { type: "string" },
         posting: { type: "string" },
         "chain-id": { type: "string" },
         port: { type: "string" },
         "data-dir": { type: "string" },
         memory: { type: "boolean" },
+        "allow-unprotected-txs": { type: "boolean" },
         quiet: { type: "boolean" },
       },
       strict: true,
@@ -102,11 +106,13 @@ export function parseDevnetArgs(args: string[]): DevnetOptions & { quiet: boolea
   return {
     l1SlotMs: Math.round(number("slot-time", 12, 0.2, 3600) * 1000),
     blocksPerSlot: Math.floor(number("blocks-per-slot", 2, 1, 12)),
+    epochBlocks: Math.floor(number("epoch-blocks", 32, 1, 1_000_000)),
     posting,
     chainId: BigInt(chainId),
     port,
     ...(values.memory ? {} : { dataDir: (values["data-dir"] as string | undefined) ?? ".nrx" }),
     quiet: values.quiet === true,
+    ...(values["allow-unprotected-txs"] === true ? { allowUnprotected: true } : {}),
   };
 }
 

@@ -22,9 +22,16 @@ export const L1_USAGE = `nrx l1 [options]
   --data-dir DIR       where the chain log lives (default .nrx/l1)
   --memory             keep everything in memory (nothing survives a restart)
   --automine           also mine a block for every transaction received
+  --allow-unprotected-txs  take legacy transactions signed without a chain id (they replay on any chain)
   --quiet              no per-block log lines`;
 
-export type L1Options = { config: L1Config; dataDir?: string; automine: boolean; quiet: boolean };
+export type L1Options = {
+  config: L1Config;
+  dataDir?: string;
+  automine: boolean;
+  allowUnprotected: boolean;
+  quiet: boolean;
+};
 
 /** Parses `nrx l1`'s arguments into a config (flags override the config file). */
 export function parseL1Args(args: string[]): L1Options {
@@ -40,6 +47,7 @@ export function parseL1Args(args: string[]): L1Options {
         "data-dir": { type: "string" },
         memory: { type: "boolean" },
         automine: { type: "boolean" },
+        "allow-unprotected-txs": { type: "boolean" },
         quiet: { type: "boolean" },
       },
       strict: true,
@@ -74,6 +82,7 @@ export function parseL1Args(args: string[]): L1Options {
     config: { ...base, rpc, slotTimeMs },
     ...(values.memory ? {} : { dataDir: values["data-dir"] ?? ".nrx/l1" }),
     automine: values.automine === true,
+    allowUnprotected: values["allow-unprotected-txs"] === true,
     quiet: values.quiet === true,
   };
 }
@@ -122,6 +131,7 @@ export async function runL1(args: string[]): Promise<number> {
   try {
     node = await openL1Node(options.config, {
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      allowUnprotected: options.allowUnprotected,
       log: options.quiet ? () => {} : log,
     });
   } catch (err) {

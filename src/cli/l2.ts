@@ -21,7 +21,8 @@ export const L2_USAGE = `nrx l2 --rollup FILE [options]
   --host HOST            JSON-RPC host (default 127.0.0.1)
   --port PORT            JSON-RPC port (default 9545)
   --data-dir DIR         the chain log (default .nrx/l2-<chain id>/<role>)
-  --memory               keep the chain in memory`;
+  --memory               keep the chain in memory
+  --allow-unprotected-txs  take legacy transactions signed without a chain id (sequencer)`;
 
 /** Runs an L2 node until SIGINT or SIGTERM. */
 export async function runL2(args: string[]): Promise<number> {
@@ -42,6 +43,7 @@ export async function runL2(args: string[]): Promise<number> {
         port: { type: "string" },
         "data-dir": { type: "string" },
         memory: { type: "boolean" },
+        "allow-unprotected-txs": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -85,6 +87,7 @@ export async function runL2(args: string[]): Promise<number> {
       posting,
       ...(values.refuse !== undefined ? { refuseFrom: values.refuse as string[] } : {}),
       ...(dataDir !== undefined ? { dataDir } : {}),
+      ...(values["allow-unprotected-txs"] === true ? { allowUnprotected: true } : {}),
       log,
     });
     console.log(

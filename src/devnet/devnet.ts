@@ -21,6 +21,8 @@ export type DevnetOptions = {
   /** Absent: in memory. */
   dataDir?: string;
   l1SlotMs: number;
+  /** Blocks per epoch of the L1's finality rule (default 32, as mainnet's slots per epoch). */
+  epochBlocks?: number;
   blocksPerSlot?: number;
   posting?: Posting;
   chainId?: bigint;
@@ -31,6 +33,8 @@ export type DevnetOptions = {
   timelockDelay?: bigint;
   /** Senders the sequencer refuses (to show forced inclusion). */
   refuseFrom?: string[];
+  /** Admit legacy transactions without a chain id on L1 and L2 (`--allow-unprotected-txs`). */
+  allowUnprotected?: boolean;
   log?: (line: string) => void;
 };
 
@@ -61,7 +65,11 @@ export const SEQUENCER_ACCOUNT = 9;
  */
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const log = options.log;
-  const config = parseL1Config({ slotTimeMs: options.l1SlotMs, rpc: { port: options.port } });
+  const config = parseL1Config({
+    slotTimeMs: options.l1SlotMs,
+    ...(options.epochBlocks !== undefined ? { epochBlocks: options.epochBlocks } : {}),
+    rpc: { port: options.port },
+  });
   if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
   const dir = (name: string) => (options.dataDir !== undefined ? join(options.dataDir, name) : undefined);
   const l1DataDir = dir("l1");
@@ -69,6 +77,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const l1 = await openL1Node(config, {
     ...(l1DataDir !== undefined ? { dataDir: l1DataDir } : {}),
     ...(l1Log !== undefined ? { log: l1Log } : {}),
+    ...(options.allowUnprotected ? { allowUnprotected: true } : {}),
   });
   const dev = new DevChain(l1);
   const l1Server = await serveL1(l1, { port: options.port, host: config.rpc.host, dev });
@@ -133,6 +142,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       ...(options.blocksPerSlot !== undefined ? { blocksPerSlot: options.blocksPerSlot } : {}),
       ...(options.posting !== undefined ? { posting: options.posting } : {}),
       ...(options.refuseFrom !== undefined ? { refuseFrom: options.refuseFrom } : {}),
+      ...(options.allowUnprotected ? { allowUnprotected: true } : {}),
     });
     closers.push(() => sequencer.close());
     const followerDataDir = dir(`l2-${chainId}/follower`);

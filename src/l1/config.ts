@@ -24,6 +24,8 @@ export { ConfigError, DEFAULT_MNEMONIC, type GenesisAccount } from "../node/conf
 export type L1Config = ChainConfig & {
   /** Slot length: one block per slot. Sub-second slots are for tests. */
   slotTimeMs: number;
+  /** Blocks per epoch of the finality rule (src/l1/finality.ts): `safe` lags one to two epochs, `finalized` two to three. */
+  epochBlocks: number;
   /** `EXECUTE` and its execute-gas market. */
   execute: ExecuteParams;
   rpc: { host: string; port: number; maxRequestBytes: number };
@@ -32,6 +34,7 @@ export type L1Config = ChainConfig & {
 export const DEFAULT_L1_CONFIG: L1Config = {
   ...DEFAULT_CHAIN_CONFIG,
   slotTimeMs: 12_000,
+  epochBlocks: 32,
   execute: DEFAULT_EXECUTE_PARAMS,
   rpc: { host: "127.0.0.1", port: 8545, maxRequestBytes: 16 * 1024 * 1024 },
 };
@@ -46,6 +49,7 @@ export function parseL1Config(overrides: Json = {}): L1Config {
   const config = fields(overrides, "config", DEFAULT_L1_CONFIG, {
     ...CHAIN_CONFIG_FIELDS,
     slotTimeMs: (v, f) => smallInteger(v, f, 50, 3_600_000),
+    epochBlocks: (v, f) => smallInteger(v, f, 1, 1_000_000),
     execute: (v, f) =>
       fields(v, f, DEFAULT_EXECUTE_PARAMS, {
         gasCost: (x, g) => integer(x, g, 0n, U64),

@@ -4,6 +4,7 @@
  */
 import { ChainNode } from "../node/node.ts";
 import type { L1Config } from "./config.ts";
+import { l1Forkchoice } from "./finality.ts";
 import { l1ChainRules } from "./rules.ts";
 
 export { L1_FORK } from "./rules.ts";
@@ -13,6 +14,8 @@ export type L1Node = ChainNode<L1Config>;
 export type L1NodeOptions = {
   /** Directory of the chain log; absent: in memory only (`--memory`). */
   dataDir?: string;
+  /** Admit legacy transactions without a chain id (`--allow-unprotected-txs`); default off. */
+  allowUnprotected?: boolean;
   log?: (line: string) => void;
 };
 
@@ -26,6 +29,8 @@ export type L1NodeOptions = {
  * await node.mine();
  * await node.stop();
  */
-export function openL1Node(config: L1Config, options: L1NodeOptions = {}): Promise<L1Node> {
-  return ChainNode.open(config, { ...options, rules: l1ChainRules(config.execute) });
+export async function openL1Node(config: L1Config, options: L1NodeOptions = {}): Promise<L1Node> {
+  const node = await ChainNode.open(config, { ...options, rules: l1ChainRules(config.execute) });
+  node.forkchoice = l1Forkchoice(() => node.head.header.number, BigInt(config.epochBlocks));
+  return node;
 }

@@ -74,7 +74,8 @@ export function l1ChainRules(params: ExecuteParams, fork: StatelessFork = L1_FOR
   return {
     fork,
     l2Constraints: false,
-    genesisExtraData: encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee: params.initialBaseFee }),
+    genesisExtraData: () =>
+      encodeExecuteExtraData({ executeGasUsed: 0n, executeBaseFee: params.initialBaseFee }),
     blockRules: (blobs, onCall) => l1BlockRules(params, fork, blobs, onCall),
     extend(parent, blobs, { building }) {
       const environment = executeEnvironment(params, fork, parent, blobs, { building });

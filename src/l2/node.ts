@@ -35,6 +35,8 @@ export type L2NodeOptions = {
   posting?: Posting;
   /** Senders the sequencer refuses (to show forced inclusion). */
   refuseFrom?: string[];
+  /** Admit legacy transactions without a chain id (sequencer; `--allow-unprotected-txs`). */
+  allowUnprotected?: boolean;
   /** How often a follower polls L1 (default: a quarter slot). */
   pollMs?: number;
   log?: (line: string) => void;
@@ -80,6 +82,7 @@ export async function startL2Node(options: L2NodeOptions): Promise<RunningL2> {
   const node = await ChainNode.open(deployment.chain, {
     rules: L2_RULES,
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    ...(options.allowUnprotected ? { allowUnprotected: true } : {}),
     ...(options.log !== undefined
       ? { log: (line: string) => options.log?.(`L2 ${deployment.chain.chainId} ${role}: ${line}`) }
       : {}),
@@ -110,23 +113,44 @@ export async function startL2Node(options: L2NodeOptions): Promise<RunningL2> {
       ...(log !== undefined ? { log } : {}),
     });
   }
-  const status = () => ({
-    role,
-    chainId: `0x${deployment.chain.chainId.toString(16)}`,
-    rollup: deployment.contracts.rollup,
-    bridge: deployment.contracts.bridge,
-    inbox: deployment.contracts.inbox,
-    head: `0x${node.head.header.number.toString(16)}`,
-    ...(sequencer
-      ? { settled: `0x${sequencer.settled.toString(16)}`, anchor: bytesToHex(sequencer.anchor) }
-      : {}),
-    ...(follower?.halted !== undefined ? { halted: follower.halted } : {}),
-  });
+  const driver = (sequencer ?? follower) as Sequencer | Follower;
+  node.forkchoice = driver.forkchoice();
+  const hex = (n: bigint) => `0x${n.toString(16)}`;
+  const status = () => {
+    const { state, reason, since } = driver.status;
+    return {
+      role,
+      chainId: hex(deployment.chain.chainId),
+      rollup: deployment.contracts.rollup,
+      bridge: deployment.contracts.bridge,
+      inbox: deployment.contracts.inbox,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      since: new Date(since).toISOString(),
+      head: hex(node.head.header.number),
+      settled: hex(driver.settled),
+      finalized: hex(node.forkchoice.finalized()),
+      ...(sequencer ? { anchor: bytesToHex(sequencer.anchor) } : {}),
+    };
+  };
+  // eth_syncing: false while the node keeps up; else how far it is and why (geth's fields and ours).
+  const syncing = () => {
+    const { state, reason } = driver.status;
+    if (state === "sequencing" || state === "following" || state === "waiting") return false;
+    return {
+      startingBlock: "0x0",
+      currentBlock: hex(node.head.header.number),
+      highestBlock: hex(driver.settled > node.head.header.number ? driver.settled : node.head.header.number),
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+    };
+  };
   let server: RpcServer;
   try {
     server = await serveL2(node, {
       port: options.port,
       status,
+      syncing,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(role === "follower" ? { follower: true } : {}),
       ...(options.refuseFrom !== undefined ? { refuseFrom: options.refuseFrom } : {}),

@@ -6,8 +6,9 @@
  * transactions back to the mempool to be built again.
  */
 import type { Block } from "@ethereumjs/block";
-import { bytesToHex } from "@ethereumjs/util";
+import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { ChainNode } from "../node/node.ts";
 import type { Posting, RollupClient } from "../rollup/client.ts";
 import { encodeStatelessInput } from "../stateless/ssz.ts";
@@ -64,6 +65,15 @@ export class Poster {
   async followPosts(): Promise<boolean> {
     const settled = this.watcher.settled;
     this.posts = this.posts.filter((p) => p.l2Block > settled);
+    const head = this.node.head.header.number;
+    if (head > settled && this.posts.length === 0 && this.plans.size === 0) {
+      // Built, neither posted nor settled: L1 lost their posts (a restart, a revert, a reorg).
+      this.options.log(
+        `L2 blocks ${settled + 1n} to ${head} are posted nowhere L1 keeps; rebuilding from ${settled}`,
+      );
+      await this.rebuildFrom(settled);
+      return false;
+    }
     for (const post of this.posts) {
       const receipt = await this.client.l1.public
         .getTransactionReceipt({ hash: post.hash })
@@ -115,8 +125,13 @@ export class Poster {
       this.options.log(`derived ${derived} L2 blocks from L1 that another sender settled`);
     }
     const inboxHead = await this.client.inboxHead();
+    // The sequencer's own transactions are its deposit claims, relayed again from L1's deposits
+    // (which a reorg may have changed): none is sent again, and those waiting are withdrawn.
+    const own = createAddressFromString(privateKeyToAccount(this.options.key).address);
+    for (const entry of this.node.mempool.forSender(own)) this.node.mempool.remove(entry.hash);
     let resent = 0;
     for (const tx of dropped) {
+      if (tx.getSenderAddress().equals(own)) continue;
       try {
         await this.node.sendRawTransaction(tx.serialize());
         resent++;

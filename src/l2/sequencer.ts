@@ -4,14 +4,18 @@
  * forced transactions, the settled head), the block producer (src/l2/producer.ts: the next L2
  * block, deposits relayed and forced transactions first) and the poster (src/l2/poster.ts: the
  * block's `StatelessInput` posted to `NativeRollup.advance` in calldata or blobs, followed, and
- * rewound when rejected). The sequencer runs them once per L2 slot.
+ * rewound when rejected). The sequencer runs them once per L2 slot. When a slot fails because
+ * the L1 is out of reach, it says so once and retries with backoff; when L1 reorganises under
+ * it, it rebuilds from what L1 still settles (docs/rollup.md, "When the L1 fails or reorganises").
  */
 import type { Block } from "@ethereumjs/block";
 import type { Hex } from "viem";
+import type { Forkchoice } from "../node/forkchoice.ts";
 import type { ChainNode } from "../node/node.ts";
 import { type Posting, RollupClient } from "../rollup/client.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import type { L1Client } from "../rollup/l1-client.ts";
+import { L1Link, type L2Status } from "./l1-link.ts";
 import { Poster } from "./poster.ts";
 import { BlockProducer } from "./producer.ts";
 import { L1Watcher } from "./watcher.ts";
@@ -49,6 +53,9 @@ export class Sequencer {
   private stopped = false;
   private running: Promise<unknown> = Promise.resolve();
   private readonly blocksPerSlot: number;
+  private readonly link: L1Link;
+  /** Set by a slot that did not build because too many blocks wait for settlement: why. */
+  private waiting: string | undefined;
 
   constructor(
     readonly node: ChainNode,
@@ -66,6 +73,21 @@ export class Sequencer {
     });
     this.anchor = this.watcher.anchor();
     this.blocksPerSlot = options.blocksPerSlot ?? 2;
+    this.link = new L1Link(options.l1.url, log);
+  }
+
+  /** What the sequencer is doing, for `eth_syncing` and `nrx_rollup`. */
+  get status(): L2Status {
+    return this.link.status;
+  }
+
+  /** The sequencer's blocks as its JSON-RPC tags them: `safe` settled at L1's head, `finalized` in L1's final block. */
+  forkchoice(): Forkchoice {
+    return {
+      safe: () => this.watcher.settled,
+      finalized: () => this.watcher.finalized,
+      stale: () => undefined,
+    };
   }
 
   private log(line: string): void {
@@ -91,16 +113,25 @@ export class Sequencer {
     this.stopped = false;
     await this.watcher.sync();
     await this.poster.rebuildFrom(this.settled);
-    // L2 slots keep to the wall clock like the L1's: a slow step shortens the next wait.
+    this.link.succeeded("sequencing");
+    // L2 slots keep to the wall clock like the L1's: a slow step shortens the next wait. While
+    // slots fail, the wait backs off instead.
     let next = Date.now() + this.blockTimeMs;
     const tick = () => {
       if (this.stopped) return;
       this.timer = setTimeout(
         () => {
           this.running = this.step()
-            .catch((err) => this.log(`slot failed: ${(err as Error).stack ?? err}`))
+            .then(
+              () => this.link.succeeded(this.waiting === undefined ? "sequencing" : "waiting", this.waiting),
+              (err) => this.link.failed(err),
+            )
             .finally(() => {
-              next += this.blockTimeMs * Math.max(1, Math.ceil((Date.now() - next) / this.blockTimeMs));
+              const backoff = this.link.delay(this.blockTimeMs);
+              next =
+                backoff > this.blockTimeMs
+                  ? Date.now() + backoff
+                  : next + this.blockTimeMs * Math.max(1, Math.ceil((Date.now() - next) / this.blockTimeMs));
               tick();
             });
         },
@@ -116,9 +147,20 @@ export class Sequencer {
     await this.running;
   }
 
-  /** One L2 slot: read L1, follow the posts, then build and post a block. */
+  /**
+   * One L2 slot: read L1 (and rebuild from what it settles if it reorganised), follow the posts,
+   * then build and post a block.
+   */
   async step(): Promise<Block | undefined> {
-    const l1Head = await this.watcher.sync();
+    this.waiting = undefined;
+    const { head: l1Head, reorged } = await this.watcher.sync();
+    if (reorged) {
+      this.log(
+        `L1 reorganised under the blocks read; rebuilding on L2 block ${this.settled}, the last L1 settles`,
+      );
+      await this.poster.rebuildFrom(this.settled);
+      return undefined;
+    }
     if (!(await this.poster.followPosts())) return undefined;
     if (this.settled > this.node.head.header.number) {
       await this.poster.rebuildFrom(this.settled);
@@ -127,7 +169,7 @@ export class Sequencer {
     await this.poster.postBuilt();
     const unsettled = this.node.head.header.number - this.settled;
     if (unsettled >= BigInt(this.options.maxUnsettled ?? 4 * this.blocksPerSlot)) {
-      this.log(`${unsettled} blocks wait for settlement; not building`);
+      this.waiting = `${unsettled} blocks wait for settlement; not building`;
       return undefined;
     }
     this.anchor = this.watcher.anchor();

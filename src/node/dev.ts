@@ -96,6 +96,31 @@ export class DevChain {
     return this.snapshots.length - 1;
   }
 
+  /**
+   * `anvil_rollback`: drops the last `depth` blocks, and their transactions with them (they are
+   * not back in the mempool), as the losing side of a reorg.
+   */
+  async rollback(depth: bigint): Promise<void> {
+    const head = this.node.head.header.number;
+    if (depth < 1n || depth > head)
+      throw new RangeError(`depth must be from 1 to the head's number ${head}, got ${depth}`);
+    await this.node.rewind(head - depth);
+    this.snapshots = this.snapshots.filter((s) => s.number <= head - depth);
+  }
+
+  /**
+   * `anvil_reorg`: a reorg of `depth` blocks: the last `depth` blocks and their transactions are
+   * dropped, and `depth` new blocks mined in their place, back to the same height, with each of
+   * `transactions` sent before the new block at its `offset` (0 is the first).
+   */
+  async reorg(depth: bigint, transactions: { raw: Uint8Array; offset: bigint }[] = []): Promise<void> {
+    await this.rollback(depth);
+    for (let offset = 0n; offset < depth; offset++) {
+      for (const tx of transactions) if (tx.offset === offset) await this.node.sendRawTransaction(tx.raw);
+      await this.produceBlock();
+    }
+  }
+
   /** `evm_revert`: back to the chain, state and clock of snapshot `id` (dropping it and later ones). */
   async revert(id: number): Promise<boolean> {
     const snapshot = this.snapshots[id];

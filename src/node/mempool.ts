@@ -35,6 +35,8 @@ export type RejectionCode =
   | "pool_full"
   | "fee_cap_too_low"
   | "already_known"
+  | "wrong_chain_id"
+  | "unprotected"
   | "invalid";
 
 /** Why `Mempool.add` refused a transaction; `code` is stable, the message is for people. */

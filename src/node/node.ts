@@ -26,9 +26,10 @@ import { type ChainBlock, ChainIndex } from "./chain-index.ts";
 import { blockRecord, replayChainLog } from "./chain-log.ts";
 import { ChainStore } from "./chain-store.ts";
 import type { ChainConfig } from "./config.ts";
+import { type Forkchoice, headForkchoice } from "./forkchoice.ts";
 import { createChainGenesis } from "./genesis.ts";
 import { Mempool, type PoolTransaction, TransactionRejectedError } from "./mempool.ts";
-import { type BlockRequest, produceBlockOn } from "./produce.ts";
+import { type BlockRequest, type ProductionContext, produceBlockOn } from "./produce.ts";
 import { storedReceipt } from "./receipts.ts";
 import type { BlobStore, ChainRules } from "./rules.ts";
 import { admissibleTransaction, decodeRawTransaction } from "./transactions.ts";
@@ -42,6 +43,8 @@ export type NodeOptions = {
   rules: ChainRules;
   /** Directory of the chain log; absent: in memory only (`--memory`). */
   dataDir?: string;
+  /** Admit legacy transactions signed without a chain id (geth's `--rpc.allow-unprotected-txs`); default off. */
+  allowUnprotected?: boolean;
   log?: (line: string) => void;
 };
 
@@ -83,6 +86,8 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   readonly mempool: Mempool;
   readonly devAccounts: DevAccount[];
   readonly rules: ChainRules;
+  /** The safe and finalized blocks, as the chain's driver sets them (the L1's finality rule, an L2's settlement). */
+  forkchoice: Forkchoice = headForkchoice(() => this.head.header.number);
   private readonly index = new ChainIndex();
   private readonly nodes: Map<string, Uint8Array>;
   private readonly lock = new Lock();
@@ -92,6 +97,7 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   headStateRoot: Uint8Array;
   /** Seconds added to the wall clock for block timestamps (`evm_increaseTime`). */
   private offset = 0;
+  private pending: { key: string; block: Promise<Block> } | undefined;
   private arrivals = 0;
   stopped = false;
 
@@ -117,7 +123,12 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
   static async open<C extends ChainConfig>(config: C, options: NodeOptions): Promise<ChainNode<C>> {
     const common = commonFor(config.chainId, options.rules.fork);
     const devAccounts = deriveDevAccounts(config); // PBKDF2 per account: derived once
-    const genesis = await createChainGenesis(config, common, options.rules.genesisExtraData, devAccounts);
+    const genesis = await createChainGenesis(
+      config,
+      common,
+      options.rules.genesisExtraData(config.chainId),
+      devAccounts,
+    );
     const node = new ChainNode(config, { ...genesis, devAccounts }, options);
     if (options.dataDir !== undefined) await node.replay(ChainStore.open(options.dataDir));
     return node;
@@ -232,7 +243,9 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
    * and proofs, which are verified), logs it durably and adds it to the mempool.
    */
   async sendRawTransaction(raw: Uint8Array): Promise<`0x${string}`> {
-    const tx = admissibleTransaction(raw, this.common, this.rules);
+    const tx = admissibleTransaction(raw, this.common, this.rules, {
+      allowUnprotected: this.options.allowUnprotected === true,
+    });
     const hash = bytesToHex(tx.hash());
     if (this.index.isMined(hash))
       throw new TransactionRejectedError("already known (mined)", "already_known");
@@ -266,17 +279,10 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       const db = new RecordingDB(this.nodes);
       const stateManager = createStateManager(db, preStateRoot, this.common);
       const produced = await produceBlockOn(
-        {
-          common: this.common,
-          config: this.config,
-          rules: this.rules,
-          mempool: this.mempool,
-          blobs: this.blob,
-          blockchain: this.index.blockchainView(),
-          accounts: () => this.accountView(),
-          clockOffset: this.offset,
-          log: (line) => this.log(line),
-        },
+        this.productionContext((hash, why) => {
+          this.mempool.remove(hash);
+          this.log(`dropped ${hash}: ${why}`);
+        }),
         parent,
         stateManager,
         request,
@@ -295,6 +301,43 @@ export class ChainNode<C extends ChainConfig = ChainConfig> {
       await this.append(entry);
       return { block, firstIncluded: produced.firstIncluded };
     });
+  }
+
+  /**
+   * The block being built (the `pending` tag): the next block as it would be produced now from
+   * the mempool, on a throwaway overlay of the head state, dropping nothing. It is not sealed by
+   * consensus and never becomes the next block itself. Built again when the head or the mempool
+   * has changed.
+   */
+  pendingBlock(): Promise<Block> {
+    const key = `${bytesToHex(this.head.hash())}/${bytesToHex(this.headStateRoot)}/${this.arrivals}/${this.mempool.size}`;
+    if (this.pending?.key !== key) {
+      const preview = { ...this.productionContext(() => {}), log: () => {} };
+      const build = produceBlockOn(preview, this.head, this.stateAt(), {}).then(
+        (produced) => produced.block,
+        (err: unknown) => {
+          this.pending = undefined;
+          throw err;
+        },
+      );
+      this.pending = { key, block: build };
+    }
+    return this.pending.block;
+  }
+
+  private productionContext(drop: ProductionContext["drop"]): ProductionContext {
+    return {
+      common: this.common,
+      config: this.config,
+      rules: this.rules,
+      mempool: this.mempool,
+      blobs: this.blob,
+      blockchain: this.index.blockchainView(),
+      accounts: () => this.accountView(),
+      clockOffset: this.offset,
+      log: (line) => this.log(line),
+      drop,
+    };
   }
 
   /** Produces `count` blocks now (the dev method `evm_mine` / `anvil_mine`). */

@@ -41,6 +41,8 @@ export type ProductionContext = {
   /** Seconds the block clock runs ahead of the wall clock. */
   clockOffset: number;
   log: (line: string) => void;
+  /** Drops from the mempool a transaction that cannot execute (a preview of the pending block drops nothing). */
+  drop: (hash: string, why: string) => void;
 };
 
 export type ProducedBlock = {
@@ -65,7 +67,7 @@ function timestampAfter(parent: Block, clockOffset: number, requested?: bigint):
 
 /**
  * Builds the block after `parent` on `stateManager` (its pre-state). The mempool is read, not
- * changed, except that a transaction this node cannot execute is dropped from it.
+ * changed, except that a transaction this node cannot execute is handed to `context.drop`.
  */
 export async function produceBlockOn(
   context: ProductionContext,
@@ -120,9 +122,9 @@ export async function produceBlockOn(
       // block; one that cannot execute at all (nonce, balance), or that this node fails to
       // execute (an exception out of the EVM, after which the state is as it was), is dropped.
       if (err instanceof BlockFullError || extension?.postpones(err)) continue;
-      mempool.remove(entry.hash);
-      context.log(
-        `dropped ${entry.hash}: ${err instanceof ExecutionFaultError ? `execution failed in this node: ${message}` : message}`,
+      context.drop(
+        entry.hash,
+        err instanceof ExecutionFaultError ? `execution failed in this node: ${message}` : message,
       );
       continue;
     }

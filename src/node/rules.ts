@@ -33,8 +33,8 @@ export type ChainRules = {
   fork: StatelessFork;
   /** Blocks meet `EXECUTE`'s L2 constraints (no blob transactions), as an L2's must. */
   l2Constraints: boolean;
-  /** The genesis header's `extraData`. */
-  genesisExtraData: Uint8Array;
+  /** The genesis header's `extraData` for the chain `chainId`. */
+  genesisExtraData(chainId: bigint): Uint8Array;
   /** The rules blocks are executed and verified with beyond the fork's; `onCall` hears every `EXECUTE` call. */
   blockRules(blobs: BlobStore, onCall?: (record: ExecuteCallRecord) => void): BlockRules | undefined;
   /** The extension of the block after `parent` while building it, or of a call at `parent`. */
@@ -44,6 +44,20 @@ export type ChainRules = {
 };
 
 /**
+ * An L2 genesis commits to its chain id: its `extraData` is the id as 8 bytes, big-endian. Two
+ * rollups with the same allocations (every devnet rollup) then still have different genesis
+ * hashes, so one's data directory or settled blocks are never taken for another's.
+ *
+ * @example
+ * l2GenesisExtraData(901n); // 0x0000000000000385
+ */
+export function l2GenesisExtraData(chainId: bigint): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, chainId);
+  return bytes;
+}
+
+/**
  * The rules of an L2 of a native rollup (docs/rollup.md, "The L2 chain"): the fork's, nothing
  * added, no blob transactions. Its blocks are verified on L1 by `EXECUTE`.
  */
@@ -51,7 +65,7 @@ export function l2ChainRules(fork: StatelessFork): ChainRules {
   return {
     fork,
     l2Constraints: true,
-    genesisExtraData: new Uint8Array(),
+    genesisExtraData: l2GenesisExtraData,
     blockRules: () => undefined,
     extend: () => undefined,
     describe: () => "",

@@ -9,7 +9,15 @@ import type { Block } from "@ethereumjs/block";
 import type { Common } from "@ethereumjs/common";
 import { createBlob4844Tx, createFeeMarket1559Tx } from "@ethereumjs/tx";
 import { bytesToHex, createAddressFromString, hexToBytes } from "@ethereumjs/util";
-import { type Abi, decodeEventLog, decodeFunctionData, encodeFunctionData, type Hex, type Log } from "viem";
+import {
+  type Abi,
+  BlockNotFoundError,
+  decodeEventLog,
+  decodeFunctionData,
+  encodeFunctionData,
+  type Hex,
+  type Log,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../contracts/compile.ts";
 import {
@@ -75,6 +83,9 @@ export type QueuedForcedTransaction = { index: bigint; deadline: bigint; transac
 
 /** An L2 block the rollup settled: its `Advanced` event. */
 export type Settlement = { number: bigint; blockHash: Hex; transactionHash: Hex };
+
+/** An L1 block by number and hash: where an L2 node has read L1 to, to tell when L1 reorganises under it. */
+export type L1BlockRef = { number: bigint; hash: Hex };
 
 const GWEI = 10n ** 9n;
 
@@ -163,8 +174,29 @@ export class RollupClient {
     return this.deployment.contracts;
   }
 
-  l1Head(): Promise<bigint> {
-    return this.l1.public.getBlockNumber();
+  /** The L1's head block. */
+  async l1Head(): Promise<L1BlockRef> {
+    const block = await this.l1.public.getBlock({ blockTag: "latest" });
+    return { number: block.number, hash: block.hash };
+  }
+
+  /** Whether `ref` is still on the L1's chain: false once a reorg (or a dev revert) replaced or removed it. */
+  async isCanonical(ref: L1BlockRef): Promise<boolean> {
+    const block = await this.l1.public.getBlock({ blockNumber: ref.number }).catch((err: unknown) => {
+      if (err instanceof BlockNotFoundError) return undefined;
+      throw err;
+    });
+    return block?.hash === ref.hash;
+  }
+
+  /**
+   * The last L2 block settled in an L1 block the L1 holds final (its `finalized` tag), and that
+   * L1 block's number; 0 while the final L1 block precedes the rollup's deployment.
+   */
+  async finalizedSettlement(): Promise<{ l1Block: bigint; settled: bigint }> {
+    const final = await this.l1.public.getBlock({ blockTag: "finalized" });
+    const settled = final.number < this.deployment.l1Block ? 0n : await this.settledNumber(final.number);
+    return { l1Block: final.number, settled };
   }
 
   /** The deposits and the forced transactions queued in L1 blocks `fromBlock` to `toBlock`, in order. */

@@ -42,5 +42,5 @@ export const L2_RULES: ChainRules = l2ChainRules(L1_FORK);
  */
 export async function l2Genesis(config: ChainConfig) {
   const common = commonFor(config.chainId, L2_RULES.fork);
-  return (await createChainGenesis(config, common, L2_RULES.genesisExtraData)).block;
+  return (await createChainGenesis(config, common, L2_RULES.genesisExtraData(config.chainId))).block;
 }

@@ -8,7 +8,7 @@ import type { TypedTransaction } from "@ethereumjs/tx";
 import { type Address, bytesToHex, setLengthLeft } from "@ethereumjs/util";
 import { getAddress } from "viem";
 import type { DevChain } from "../node/dev.ts";
-import type { PoolTransaction } from "../node/mempool.ts";
+import { type PoolTransaction, TransactionRejectedError } from "../node/mempool.ts";
 import type { ChainNode } from "../node/node.ts";
 import { INVALID_INPUT, INVALID_PARAMS, RpcError } from "./errors.ts";
 import { formatTransaction, quantity } from "./format.ts";
@@ -28,6 +28,24 @@ import {
   show,
 } from "./params.ts";
 import type { RpcHandler, RpcMethods } from "./payload.ts";
+import { rejectionError } from "./send.ts";
+
+/**
+ * `anvil_reorg`'s transactions: `[[rawTransaction, blockOffset], …]`, each signed (anvil also takes
+ * transaction requests to sign; here they are signed by the caller).
+ */
+const parseReorgTransactions: Parser<{ raw: Uint8Array; offset: bigint }[]> = (value) => {
+  if (!Array.isArray(value))
+    throw new ParamProblem(`expected [[rawTransaction, blockOffset], …], got ${show(value)}`);
+  return value.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") {
+      throw new ParamProblem(
+        `entry ${i}: expected [rawTransaction, blockOffset] with the transaction signed, as 0x-hex, got ${show(pair)}`,
+      );
+    }
+    return { raw: parseData(pair[0]), offset: parseLooseInteger(pair[1]) };
+  });
+};
 
 /** Most blocks one `anvil_mine` / `hardhat_mine` call produces: each is a real block here. */
 export const MAX_MINE_BLOCKS = 10_000n;
@@ -163,6 +181,14 @@ export function devMethods(dev: DevChain): RpcMethods {
     return null;
   };
   const getAutomine: RpcHandler = () => dev.automine;
+  const depthOf = (params: unknown[]) => {
+    const depth = param(params, 0, "depth", parseLooseInteger);
+    const head = node.head.header.number;
+    if (depth < 1n || depth > head) {
+      throw new RpcError(INVALID_PARAMS, `invalid argument 0 (depth): expected 1 to ${head}, got ${depth}`);
+    }
+    return depth;
+  };
   const dropTransaction: RpcHandler = (params) => {
     expectParams(params, 1);
     const hash = param(params, 0, "transactionHash", parseHash);
@@ -186,6 +212,31 @@ export function devMethods(dev: DevChain): RpcMethods {
       if (options.timestamp !== undefined) checkNextTimestamp(node, options.timestamp);
       await mineBlocks(dev, options.blocks ?? 1n, 0n, options.timestamp);
       return "0x0";
+    },
+    anvil_rollback: async (params) => {
+      expectParams(params, 1);
+      await dev.rollback(depthOf(params));
+      return null;
+    },
+    anvil_reorg: async (params) => {
+      expectParams(params, 2, 1);
+      const depth = depthOf(params);
+      const transactions = optionalParam(params, 1, "txBlockPairs", parseReorgTransactions, []);
+      for (const { offset } of transactions) {
+        if (offset >= depth) {
+          throw new RpcError(
+            INVALID_PARAMS,
+            `invalid argument 1: block offset ${offset} is past the ${depth} new blocks`,
+          );
+        }
+      }
+      try {
+        await dev.reorg(depth, transactions);
+      } catch (err) {
+        if (err instanceof TransactionRejectedError) throw rejectionError(err);
+        throw err;
+      }
+      return null;
     },
     evm_snapshot: (params) => {
       expectParams(params, 0);

@@ -19,6 +19,8 @@ export const INTERNAL_ERROR = -32603;
 export const INVALID_INPUT = -32000;
 /** The same code under geth's name for it. */
 export const SERVER_ERROR = INVALID_INPUT;
+/** EIP-1474 "resource unavailable": the node cannot serve it now (a follower cut off from L1 asked for its head). */
+export const RESOURCE_UNAVAILABLE = -32002;
 /** EIP-1474 "transaction rejected": a transaction the node will not accept into its pool. */
 export const TRANSACTION_REJECTED = -32003;
 /** geth's code for a reverted `eth_call` / `eth_estimateGas`; `data` holds the revert bytes as hex. */

@@ -6,11 +6,18 @@
 import { readFileSync } from "node:fs";
 import { bytesToHex } from "@ethereumjs/util";
 import type { ChainBlock, ChainNode } from "../node/node.ts";
-import { chainBlockOf } from "./blocks.ts";
+import { chainBlockOf, currentHead, pendingBlockOf } from "./blocks.ts";
 import { INVALID_PARAMS, RpcError } from "./errors.ts";
 import { feeHistory, gasPrice, nextBlobBaseFee, suggestedTip } from "./fees.ts";
 import type { FilterRegistry, Subscriptions } from "./filters.ts";
-import { formatBlock, formatReceipt, formatTransaction, type Json, quantity } from "./format.ts";
+import {
+  formatBlock,
+  formatPendingBlock,
+  formatReceipt,
+  formatTransaction,
+  type Json,
+  quantity,
+} from "./format.ts";
 import { getLogs, parseLogCriteria, parseLogQuery } from "./logs.ts";
 import {
   arrayOf,
@@ -80,14 +87,17 @@ export function ethMethods(
     eth_requestAccounts: () => node.devAccounts.map((a) => a.address.toLowerCase()),
     eth_blockNumber: (params) => {
       noParams(params);
-      return quantity(node.head.header.number);
+      return quantity(currentHead(node));
     },
 
     // ------------------------------------------------------------ blocks
-    eth_getBlockByNumber: (params) => {
+    eth_getBlockByNumber: async (params) => {
       expectParams(params, 2, 1);
-      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      const spec = param(params, 0, "block", parseBlockSpec);
       const full = optionalParam(params, 1, "fullTransactions", parseBool, false);
+      if ("tag" in spec && spec.tag === "pending")
+        return formatPendingBlock(await pendingBlockOf(node), full);
+      const entry = chainBlockOf(node, spec);
       return entry === undefined ? null : formatBlock(entry, full);
     },
     eth_getBlockByHash: (params) => {
@@ -96,9 +106,13 @@ export function ethMethods(
       const full = optionalParam(params, 1, "fullTransactions", parseBool, false);
       return entry === undefined ? null : formatBlock(entry, full);
     },
-    eth_getBlockTransactionCountByNumber: (params) => {
+    eth_getBlockTransactionCountByNumber: async (params) => {
       expectParams(params, 1);
-      const entry = chainBlockOf(node, param(params, 0, "block", parseBlockSpec));
+      const spec = param(params, 0, "block", parseBlockSpec);
+      if ("tag" in spec && spec.tag === "pending") {
+        return quantity((await pendingBlockOf(node)).transactions.length);
+      }
+      const entry = chainBlockOf(node, spec);
       return entry === undefined ? null : quantity(entry.block.transactions.length);
     },
     eth_getBlockTransactionCountByHash: (params) => {

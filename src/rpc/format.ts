@@ -240,6 +240,21 @@ export function formatHeader(block: Block): Json {
  * @example
  * formatBlock(node.chain[1], false).transactions; // ["0x…"]
  */
+/**
+ * The block being built, as geth shows it: no hash, nonce or miner yet (they come with its sealing),
+ * its transactions without a block hash.
+ *
+ * @example
+ * formatPendingBlock(await node.pendingBlock(), false).hash; // null
+ */
+export function formatPendingBlock(block: Block, full: boolean): Json {
+  const json = formatBlock({ block, receipts: [], executeCalls: [] }, full) as Record<string, Json>;
+  const transactions = full
+    ? (json.transactions as unknown as Record<string, Json>[]).map((tx) => ({ ...tx, blockHash: null }))
+    : json.transactions;
+  return { ...json, hash: null, nonce: null, miner: null, transactions };
+}
+
 export function formatBlock(entry: ChainBlock, full: boolean): Json {
   const { block } = entry;
   const transactions = block.transactions.map((tx, index) =>

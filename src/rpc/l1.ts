@@ -3,8 +3,8 @@
  * use (viem, ethers, cast), the dev methods of anvil and hardhat, `txpool_*`, `debug_*` and the
  * node's own `nrx_*`. Served over HTTP and WebSocket on one port by `startRpcServer`.
  *
- * Devnet conventions: "pending", "safe" and "finalized" name the head block and read the head
- * state; the dev accounts are unlocked for `eth_sendTransaction` and the signing methods.
+ * Block tags: "safe" and "finalized" follow the devnet's finality rule (src/l1/finality.ts),
+ * "pending" is the block being built (state reads there read the head state); the dev accounts are unlocked for `eth_sendTransaction` and the signing methods.
  */
 import type { L1Node } from "../l1/node.ts";
 import { DevChain } from "../node/dev.ts";

@@ -17,8 +17,10 @@ import { type RpcServer, startRpcServer } from "./server.ts";
 import { stateMethods } from "./state.ts";
 
 export type L2RpcOptions = {
-  /** `nrx_rollup`'s answer: the node's role, rollup and settlement. */
+  /** `nrx_rollup`'s answer: the node's role, rollup, state and settlement. */
   status: () => Json;
+  /** `eth_syncing`'s answer: false while the node keeps up, else its progress and state. */
+  syncing?: () => Json | false;
   /** A follower: transactions go to the sequencer. */
   follower?: boolean;
   /** Senders whose transactions are refused (a censoring sequencer, to show forced inclusion). */
@@ -36,6 +38,8 @@ export function l2RpcMethods(node: ChainNode, options: L2RpcOptions): RpcMethods
     ...chainMethods(node),
     nrx_rollup: () => options.status(),
   };
+  const { syncing } = options;
+  if (syncing !== undefined) methods.eth_syncing = () => syncing();
   if (options.follower) {
     const refuse = () => {
       throw new RpcError(

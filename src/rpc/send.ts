@@ -31,6 +31,8 @@ const GETH_MESSAGES: Record<RejectionCode, { message: string; detail: boolean }>
   pool_full: { message: "txpool is full", detail: false },
   fee_cap_too_low: { message: "max fee per gas less than block base fee", detail: true },
   already_known: { message: "already known", detail: false },
+  wrong_chain_id: { message: "invalid chain id for signer", detail: true },
+  unprotected: { message: "only replay-protected (EIP-155) transactions allowed over RPC", detail: false },
   invalid: { message: "invalid transaction", detail: true },
 };
 

@@ -8,18 +8,9 @@ import { JsonRpcProvider } from "ethers";
 import { type Abi, createPublicClient, http, type PublicClient } from "viem";
 import { loadArtifact } from "../contracts/compile.ts";
 import { type Devnet, startDevnet } from "../devnet/devnet.ts";
+import { until } from "../testing/until.ts";
 
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("L2 safe and finalized", () => {
   let devnet: Devnet;

@@ -26,22 +26,12 @@ import { deployRollup } from "../rollup/deploy.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
 import { claimWithdrawals } from "../rollup/withdrawal.ts";
+import { until } from "../testing/until.ts";
 import { type RunningL2, startL2Node } from "./node.ts";
 
 const SLOT_MS = 400;
 const BRIDGE_ABI = loadArtifact("L1Bridge").abi as Abi;
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
-
-/** Polls `check` every 100 ms until it returns a value, failing after `ms`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function client(url: string): PublicClient {
   return createPublicClient({ transport: http(url), pollingInterval: 100 }) as PublicClient;

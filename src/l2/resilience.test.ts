@@ -20,25 +20,12 @@ import { deriveDevAccounts } from "../node/accounts.ts";
 import { deployRollup } from "../rollup/deploy.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
+import { until } from "../testing/until.ts";
 import { type RunningL2, startL2Node } from "./node.ts";
 
 const CLI = join(import.meta.dirname, "../../bin/nrx.js");
 const SLOT_MS = 400;
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function rpc(url: string, method: string, params: unknown[] = []) {
   const response = await fetch(url, {

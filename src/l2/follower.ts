@@ -110,14 +110,13 @@ export class Follower {
    * blocks than this node has; drops blocks L1 no longer settles. Returns how many it imported.
    */
   async step(): Promise<number> {
-    const head = await this.client.l1Head();
-    if (this.cursor !== undefined && !(await this.client.isCanonical(this.cursor))) {
+    const { head, from, reorged } = await this.client.nextRange(this.cursor);
+    if (reorged) {
       this.log(
-        `L1 block ${this.cursor.number} is no longer on L1's chain; reading L1 again from the rollup's deployment`,
+        `L1 block ${this.cursor?.number} is no longer on L1's chain; reading L1 again from the rollup's deployment`,
       );
       this.cursor = undefined;
     }
-    const from = this.cursor === undefined ? this.options.deployment.l1Block : this.cursor.number + 1n;
     let imported = 0;
     if (head.number >= from) {
       this.settled = await this.client.settledNumber(head.number);

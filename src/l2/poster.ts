@@ -6,7 +6,7 @@
  * transactions back to the mempool to be built again.
  */
 import type { Block } from "@ethereumjs/block";
-import { bytesToHex, createAddressFromString } from "@ethereumjs/util";
+import { type Address, bytesToHex, createAddressFromString } from "@ethereumjs/util";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { ChainNode } from "../node/node.ts";
@@ -43,6 +43,8 @@ export class Poster {
   private posts: Post[] = [];
   /** Built blocks not yet posted, by number. */
   private readonly plans = new Map<bigint, Plan>();
+  /** The sequencer's account, which posts and relays deposit claims. */
+  private readonly own: Address;
 
   constructor(
     private readonly node: ChainNode,
@@ -50,7 +52,9 @@ export class Poster {
     private readonly watcher: L1Watcher,
     private readonly producer: BlockProducer,
     private readonly options: PosterOptions,
-  ) {}
+  ) {
+    this.own = createAddressFromString(privateKeyToAccount(options.key).address);
+  }
 
   /** Remembers what `advance` needs for `block`, to post it with `postBuilt`. */
   plan(block: Block, plan: Plan): void {
@@ -127,11 +131,10 @@ export class Poster {
     const inboxHead = await this.client.inboxHead();
     // The sequencer's own transactions are its deposit claims, relayed again from L1's deposits
     // (which a reorg may have changed): none is sent again, and those waiting are withdrawn.
-    const own = createAddressFromString(privateKeyToAccount(this.options.key).address);
-    for (const entry of this.node.mempool.forSender(own)) this.node.mempool.remove(entry.hash);
+    for (const entry of this.node.mempool.forSender(this.own)) this.node.mempool.remove(entry.hash);
     let resent = 0;
     for (const tx of dropped) {
-      if (tx.getSenderAddress().equals(own)) continue;
+      if (tx.getSenderAddress().equals(this.own)) continue;
       try {
         await this.node.sendRawTransaction(tx.serialize());
         resent++;

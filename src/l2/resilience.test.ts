@@ -6,7 +6,7 @@
  * sequencer rebuilds, the follower re-derives, and both end on the same hashes).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,10 +20,10 @@ import { deriveDevAccounts } from "../node/accounts.ts";
 import { deployRollup } from "../rollup/deploy.ts";
 import type { RollupDeployment } from "../rollup/deployment.ts";
 import { connectL1 } from "../rollup/l1-client.ts";
+import { killProcess, startL1Process } from "../testing/l1-process.ts";
 import { until } from "../testing/until.ts";
 import { type RunningL2, startL2Node } from "./node.ts";
 
-const CLI = join(import.meta.dirname, "../../bin/nrx.js");
 const SLOT_MS = 400;
 const ROLLUP_ABI = loadArtifact("NativeRollup").abi as Abi;
 
@@ -89,39 +89,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `nrx l1` as its own process on `dir` and `port`, resolved once it listens. */
-function startL1Process(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [CLI, "l1", "--data-dir", dir, "--port", String(port), "--slot-time", String(SLOT_MS / 1000), "--quiet"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Listening on http/.test(output)) {
-        child.stdout?.off("data", onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`nrx l1 exited with ${code} before listening:\n${output}`)),
-    );
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
+/** `nrx l1` as its own process on `dir` and `port`. */
+async function startL1(dir: string, port: number): Promise<ChildProcess> {
+  const args = ["--data-dir", dir, "--port", String(port), "--slot-time", String(SLOT_MS / 1000), "--quiet"];
+  return (await startL1Process(args)).child;
 }
 
 describe("L2 nodes when their L1 process is killed and restarted", () => {
@@ -130,14 +101,14 @@ describe("L2 nodes when their L1 process is killed and restarted", () => {
   const nodes: RunningL2[] = [];
   after(async () => {
     for (const node of nodes) await node.close();
-    if (l1Process) await kill(l1Process);
+    if (l1Process) await killProcess(l1Process);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("retry with backoff, say so once, stop serving a stale head as current, and resume by themselves", async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    l1Process = await startL1Process(dir, port);
+    l1Process = await startL1(dir, port);
     const keys = deriveDevAccounts(parseL1Config()).map((a) => a.privateKey);
     const deployment = await deployRollup(await connectL1(url, keys[0], 100), { chainId: 905n });
     const lines: string[] = [];
@@ -154,7 +125,7 @@ describe("L2 nodes when their L1 process is killed and restarted", () => {
         : undefined,
     );
 
-    await kill(l1Process);
+    await killProcess(l1Process);
     const killedAt = lines.length;
     await until("the sequencer to notice", () =>
       sequencer.sequencer?.status.state === "l1_unreachable" ? true : undefined,
@@ -182,7 +153,7 @@ describe("L2 nodes when their L1 process is killed and restarted", () => {
     assert.ok(!whileDown.some((l) => /\n\s+at /.test(l)), "no stack trace");
 
     const before = await Promise.resolve(sequencer.sequencer!.settled);
-    l1Process = await startL1Process(dir, port);
+    l1Process = await startL1(dir, port);
     await until("both to resume", () =>
       sequencer.sequencer?.status.state === "sequencing" && follower.follower?.status.state === "following"
         ? true

@@ -49,10 +49,7 @@ export class L1Watcher {
    */
   async sync(): Promise<{ head: bigint; reorged: boolean }> {
     // Everything is read before anything changes: a round the L1 cuts short leaves no trace.
-    const head = await this.client.l1Head();
-    const reorged = this.cursor !== undefined && !(await this.client.isCanonical(this.cursor));
-    const from =
-      this.cursor === undefined || reorged ? this.client.deployment.l1Block : this.cursor.number + 1n;
+    const { head, from, reorged } = await this.client.nextRange(this.cursor);
     const read =
       head.number >= from
         ? {

@@ -6,7 +6,7 @@
  * pending, balances match the mined transfers, and the head re-verifies from its own witness.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,11 +16,11 @@ import { privateKeyToAccount } from "viem/accounts";
 import { EXECUTE_ADDRESS } from "../execute/result.ts";
 import { parseL1Config } from "../l1/config.ts";
 import { type L2Block, validL2Block } from "../testing/l1.ts";
+import { killProcess, startL1Process } from "../testing/l1-process.ts";
 import { Rng } from "../util/prng.ts";
 import { deriveDevAccounts } from "./accounts.ts";
 
 const ROUNDS = 5;
-const CLI = join(import.meta.dirname, "../../bin/nrx.js");
 
 type Rpc = (method: string, params?: unknown[]) => Promise<unknown>;
 
@@ -40,37 +40,7 @@ function rpcClient(url: string): Rpc {
 
 /** Starts `nrx l1` on `dir` and resolves with its RPC URL once it listens. */
 function startNode(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [CLI, "l1", "--data-dir", dir, "--port", "0", "--slot-time", "0.2", "--quiet"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        child.stdout?.off("data", onData);
-        child.stdout?.resume();
-        resolve({ child, url: match[1] });
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`nrx l1 exited with ${code} before listening:\n${output}`)),
-    );
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
+  return startL1Process(["--data-dir", dir, "--port", "0", "--slot-time", "0.2", "--quiet"]);
 }
 
 describe("nrx l1 killed with SIGKILL and restarted on its data directory", () => {
@@ -159,7 +129,7 @@ describe("nrx l1 killed with SIGKILL and restarted on its data directory", () =>
         const block = (await rpc("eth_getBlockByNumber", [toHex(n), false])) as { hash: Hex };
         seenBlocks.set(n, block.hash);
       }
-      await kill(child);
+      await killProcess(child);
       child = undefined;
     }
   });

@@ -180,8 +180,22 @@ export class RollupClient {
     return { number: block.number, hash: block.hash };
   }
 
+  /**
+   * The L1 blocks an L2 node reads next, having read up to `cursor`: from the block after it to
+   * the head; from the rollup's deployment block when there is no cursor yet, or when L1
+   * reorganised under it (`reorged`: everything read before is to be read again).
+   */
+  async nextRange(
+    cursor: L1BlockRef | undefined,
+  ): Promise<{ head: L1BlockRef; from: bigint; reorged: boolean }> {
+    const head = await this.l1Head();
+    const reorged = cursor !== undefined && !(await this.isCanonical(cursor));
+    const from = cursor === undefined || reorged ? this.deployment.l1Block : cursor.number + 1n;
+    return { head, from, reorged };
+  }
+
   /** Whether `ref` is still on the L1's chain: false once a reorg (or a dev revert) replaced or removed it. */
-  async isCanonical(ref: L1BlockRef): Promise<boolean> {
+  private async isCanonical(ref: L1BlockRef): Promise<boolean> {
     const block = await this.l1.public.getBlock({ blockNumber: ref.number }).catch((err: unknown) => {
       if (err instanceof BlockNotFoundError) return undefined;
       throw err;
